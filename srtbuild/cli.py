@@ -1,0 +1,119 @@
+"""Command-line front: subcommands, flags -> settings, and the one error boundary.
+
+`main(argv) -> int` never raises: every error maps to an exit code (0 ok, 1 some file
+failed, 2 usage or configuration, 3 internal error, 130 interrupted) and a one-line
+message on stderr. Tracebacks appear only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+from srtbuild import __version__
+from srtbuild.config import load_settings
+from srtbuild.errors import SrtbuildError, UsageError
+from srtbuild.processor import process_file, sidecar_path_for
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so the error boundary owns exit codes."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        doit_version = version("doit")
+    except Exception:  # doit missing or unreadable metadata: still print ours
+        doit_version = "not installed"
+    return f"srtbuild {__version__} (doit {doit_version}, Python {platform.python_version()})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="srtbuild", description="Make-style incremental builds for subtitle collections.")
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("process", help="correct and check one subtitle file")
+    p.add_argument("file", help="source .srt file")
+    p.add_argument("-o", "--output", default="-", help="corrected file (default: - for stdout)")
+    p.add_argument("--config", help="srtbuild.yaml to use (default: the nearest one upward)")
+    p.add_argument("--sidecar", help="where to write the metrics JSON (default: OUTPUT.json)")
+    p.add_argument("--json", action="store_true", help="print the metrics JSON to stdout")
+    p.set_defaults(func=cmd_process)
+    return parser
+
+
+def _print_diagnostics(record: dict, limit: int = 20) -> None:
+    for w in record["warnings"][:limit]:
+        print(f"{record['path']}:{w['line']}: {w['source']}: {w['message']}", file=sys.stderr)
+    more = len(record["warnings"]) - limit
+    if more > 0:
+        print(f"{record['path']}: ... and {more} more (see the sidecar)", file=sys.stderr)
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    to_stdout = args.output == "-"
+    if to_stdout and args.json:
+        raise UsageError("--json prints to stdout: give -o FILE for the subtitles")
+    settings = load_settings(args.config, start=source.resolve().parent if args.config is None else None)
+    output = None if to_stdout else Path(args.output)
+    sidecar = Path(args.sidecar) if args.sidecar else (None if output is None else sidecar_path_for(output))
+    record, out = process_file(source, output, settings, display=args.file, sidecar=sidecar)
+    if record["status"] == "failed":
+        err = record["error"]
+        where = f"{args.file}:{err['line']}" if err["line"] else args.file
+        print(f"{where}: error: {err['message']}", file=sys.stderr)
+    elif not args.json:
+        _print_diagnostics(record)
+        print(
+            f"{args.file}: {record['segments']} cues, {record['corrections']} corrections, "
+            f"quality {record['quality_before']} -> {record['quality_after']}",
+            file=sys.stderr,
+        )
+    if args.json:
+        json.dump(record, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif to_stdout and out is not None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out)
+        sys.stdout.flush()
+    return 0 if record["status"] == "ok" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return args.func(args)
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("srtbuild: interrupted", file=sys.stderr)
+        return 130
+    except SrtbuildError as exc:
+        print(f"srtbuild: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the boundary: a bug must not look like a bad file
+        if debug:
+            traceback.print_exc()
+        print(f"srtbuild: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return 3

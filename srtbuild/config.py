@@ -1,0 +1,295 @@
+"""srtbuild.yaml: safe loading, validation with file:line:col errors, the settings digest.
+
+Validation is derived from declarations: the top-level schema below and each rule's own
+`OPTIONS`. Errors point at the offending node: `srtbuild.yaml:12:5: pipeline[3].timing.
+max_cps: expected a number, got 'fast'`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from srtbuild.errors import ConfigError
+from srtbuild.quality import DEFAULT_THRESHOLDS
+from srtbuild.rules.registry import DEFAULT_PIPELINE, RULES, defaults
+
+CONFIG_NAME = "srtbuild.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
+
+# Top-level keys: kind, default, what it is for.
+TOP_LEVEL: dict[str, tuple[str, Any]] = {
+    "input": ("str", "."),
+    "output": ("str", "build"),
+    "patterns": ("str_list", ["*.srt"]),
+    "recursive": ("bool", True),
+    "exclude": ("str_list", []),
+    "language": ("str", "en"),
+    "encoding": ("optional_str", None),
+    "pipeline": ("pipeline", None),
+    "quality": ("quality", None),
+    "output_format": ("output_format", None),
+}
+OUTPUT_FORMAT = {"bom": False, "crlf": False}
+
+_KIND_WORDS = {
+    "int": "a whole number", "number": "a number", "bool": "true or false", "str": "a string",
+    "optional_str": "a string or null", "str_list": "a list of strings",
+    "term_map": "a mapping of canonical term -> wrong form(s)",
+}
+
+
+@dataclass
+class Settings:
+    """Validated settings. `processing()` is all the processor sees of them."""
+
+    path: str | None = None
+    root: Path = field(default_factory=Path.cwd)
+    input: str = "."
+    output: str = "build"
+    patterns: list[str] = field(default_factory=lambda: ["*.srt"])
+    recursive: bool = True
+    exclude: list[str] = field(default_factory=list)
+    language: str = "en"
+    encoding: str | None = None
+    pipeline: list[tuple[str, dict]] = field(default_factory=lambda: [(n, defaults(n)) for n in DEFAULT_PIPELINE])
+    quality: dict = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    output_format: dict = field(default_factory=lambda: dict(OUTPUT_FORMAT))
+    glossary_files: list[str] = field(default_factory=list)
+
+    def processing(self) -> dict:
+        """Exactly the settings that change a file's output or sidecar (plain JSON data)."""
+        return {
+            "language": self.language,
+            "encoding": self.encoding,
+            "pipeline": [[name, opts] for name, opts in self.pipeline],
+            "quality": self.quality,
+            "output_format": self.output_format,
+        }
+
+    def digest(self) -> str:
+        blob = json.dumps(self.processing(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest srtbuild.yaml from `start` (default: the current folder) upward."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _Checker:
+    """Validates plain data, and finds the YAML node of a key path for error positions."""
+
+    def __init__(self, path: str, root: yaml.Node | None) -> None:
+        self.path = path
+        self.root = root
+
+    def _node(self, keys: tuple) -> yaml.Node | None:
+        node = self.root
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+            else:
+                return node
+            if node is None:
+                return None
+        return node
+
+    def fail(self, keys: tuple, message: str, at_key: bool = False) -> None:
+        node = self._node(keys[:-1]) if at_key else self._node(keys)
+        if at_key and isinstance(node, yaml.MappingNode):
+            node = next((k for k, _ in node.value if getattr(k, "value", None) == keys[-1]), node)
+        name = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+        line = node.start_mark.line + 1 if node is not None else None
+        col = node.start_mark.column + 1 if node is not None else None
+        raise ConfigError(f"{name}: {message}" if name else message, self.path, line, col)
+
+    def value(self, keys: tuple, value: Any, kind: str) -> Any:
+        ok = {
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "bool": lambda v: isinstance(v, bool),
+            "str": lambda v: isinstance(v, str),
+            "optional_str": lambda v: v is None or isinstance(v, str),
+            "str_list": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)),
+            "term_map": lambda v: isinstance(v, dict) and all(
+                isinstance(k, str) and (isinstance(w, str) or (isinstance(w, list) and all(isinstance(x, str) for x in w)))
+                for k, w in v.items()),
+        }[kind]
+        if not ok(value):
+            self.fail(keys, f"expected {_KIND_WORDS[kind]}, got {value!r}")
+        if kind == "str_list" and isinstance(value, str):
+            return [value]
+        if kind == "term_map":
+            return {k: (w if isinstance(w, list) else [w]) for k, w in value.items()}
+        return value
+
+    def mapping(self, keys: tuple, value: Any, allowed: dict) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(keys, f"expected a mapping, got {value!r}")
+        for key in value:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed)) or "none"
+                self.fail(keys + (key,), f"unknown key (expected one of: {known})", at_key=True)
+        return value
+
+
+def _load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        # Anchors and aliases have no use in a config file and are the door to
+        # "billion laughs" expansion: refuse them before anything is built.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise ConfigError("YAML aliases (*name) are not allowed", path, mark.line + 1, mark.column + 1)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise ConfigError(f"invalid YAML: {exc.problem or exc.context}", path, line, col) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path) from None
+    return data, node
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", shown) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError("larger than 1 MiB; not a configuration file", shown)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", shown, data.count(b"\n", 0, exc.start) + 1) from None
+
+
+def load_glossary(path: Path, shown: str) -> dict[str, list[str]]:
+    """A glossary file: YAML `canonical: [wrong, ...]` or CSV rows `wrong,canonical`."""
+    text = _read_text(path, shown)
+    terms: dict[str, list[str]] = {}
+    if path.suffix.lower() == ".csv":
+        for number, row in enumerate(csv.reader(text.splitlines()), 1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if number == 1 and [c.strip().lower() for c in row[:2]] == ["wrong", "canonical"]:
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise ConfigError(f"expected two columns `wrong,canonical`, got {row!r}", shown, number)
+            terms.setdefault(row[1].strip(), []).append(row[0].strip())
+        return terms
+    data, node = _load_yaml(text, shown)
+    checker = _Checker(shown, node)
+    return checker.value((), data if data is not None else {}, "term_map")
+
+
+def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str, dict]], list[str]]:
+    if not isinstance(value, list):
+        checker.fail(("pipeline",), f"expected a list of rule names, got {value!r}")
+    steps: list[tuple[str, dict]] = []
+    files_read: list[str] = []
+    known = ", ".join(RULES)
+    for i, item in enumerate(value):
+        keys = ("pipeline", i)
+        if isinstance(item, str):
+            name, given = item, {}
+        elif isinstance(item, dict) and len(item) == 1:
+            name, given = next(iter(item.items()))
+            keys = keys + (name,)
+            given = given or {}
+        else:
+            checker.fail(keys, f"expected a rule name or `rule: {{option: value}}`, got {item!r}")
+        if name not in RULES:
+            checker.fail(keys, f"unknown rule {name!r} (rules: {known})")
+        declared = {opt.name: opt for opt in RULES[name].OPTIONS}
+        checker.mapping(keys, given, declared)
+        options = defaults(name)
+        for key, raw in given.items():
+            opt = declared[key]
+            val = checker.value(keys + (key,), raw, opt.kind)
+            if opt.minimum is not None and val < opt.minimum:
+                checker.fail(keys + (key,), f"expected at least {opt.minimum}, got {val!r}")
+            options[key] = val
+        if name == "glossary":
+            merged = {k: list(v) for k, v in options["terms"].items()}
+            for rel in options["files"]:
+                gpath = (root / rel)
+                shown = rel if not Path(rel).is_absolute() else str(gpath)
+                if not gpath.is_file():
+                    checker.fail(keys + ("files",), f"glossary file {rel!r} not found")
+                for canonical, wrongs in load_glossary(gpath, shown).items():
+                    merged.setdefault(canonical, []).extend(wrongs)
+                files_read.append(str(gpath.resolve()))
+            # The rule and the digest see the terms' content, not where they came from.
+            options = {"terms": merged, "files": []}
+        steps.append((name, options))
+    return steps, files_read
+
+
+def parse_config(text: str, path: str, root: Path) -> Settings:
+    data, node = _load_yaml(text, path)
+    checker = _Checker(path, node)
+    data = checker.mapping((), data, TOP_LEVEL)
+    settings = Settings(path=path, root=root)
+    for key, raw in data.items():
+        kind = TOP_LEVEL[key][0]
+        if kind == "pipeline":
+            settings.pipeline, settings.glossary_files = _pipeline(checker, raw, root)
+        elif kind == "quality":
+            given = checker.mapping((key,), raw, DEFAULT_THRESHOLDS)
+            for name, val in given.items():
+                want = "number" if name == "max_cps" else "int"
+                val = checker.value((key, name), val, want)
+                if val <= 0 and name not in ("min_gap_ms",):
+                    checker.fail((key, name), f"expected a positive number, got {val!r}")
+                settings.quality[name] = val
+        elif kind == "output_format":
+            given = checker.mapping((key,), raw, OUTPUT_FORMAT)
+            for name, val in given.items():
+                settings.output_format[name] = checker.value((key, name), val, "bool")
+        else:
+            setattr(settings, key, checker.value((key,), raw, kind))
+    if settings.encoding:
+        try:
+            codecs.lookup(settings.encoding)
+        except LookupError:
+            checker.fail(("encoding",), f"unknown encoding {settings.encoding!r}")
+    return settings
+
+
+def load_settings(config: str | Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from `config`, else from the nearest srtbuild.yaml, else the defaults."""
+    if config is None:
+        found = find_config(start)
+        if found is None:
+            return Settings(root=(start or Path.cwd()))
+        config = found
+        shown = str(found)
+    else:
+        shown = str(config)
+    path = Path(config)
+    if not path.is_file():
+        raise ConfigError("configuration file not found", shown)
+    return parse_config(_read_text(path, shown), shown, path.resolve().parent)

@@ -1,0 +1,1 @@
+"""Correction rules: one module per family, an explicit registry in `registry`."""

@@ -1,0 +1,79 @@
+"""What every correction rule declares, and the record of what the rules changed.
+
+A rule is a module with `NAME`, `DOC`, `OPTIONS` (typed, with defaults) and one function
+`apply(cues, options, ctx) -> cues`. Config validation is derived from `OPTIONS`, so a
+rule's declaration is the only place its settings are described.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from srtbuild.subtitles.model import Cue
+
+
+@dataclass(frozen=True)
+class Option:
+    """One rule option. `kind` is one of int, number, bool, str, str_list, term_map."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    minimum: float | None = None
+
+
+@dataclass
+class Changes:
+    """Corrections made by the rules: per rule, per cue line, and per glossary term."""
+
+    by_rule: Counter = field(default_factory=Counter)
+    at: list[tuple[int, str, int]] = field(default_factory=list)  # (line, rule, count)
+    terms: Counter = field(default_factory=Counter)
+
+    def record(self, rule: str, line: int, count: int = 1) -> None:
+        if count:
+            self.by_rule[rule] += count
+            self.at.append((line, rule, count))
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_rule.values())
+
+
+@dataclass
+class Context:
+    """What a rule may know besides its options: the language and the change record."""
+
+    language: str = "en"
+    changes: Changes = field(default_factory=Changes)
+
+
+TextFix = Callable[[str], str]
+
+
+def fix_texts(cues: list[Cue], rule: str, ctx: Context, fix: TextFix, quick: Callable[[str], bool] | None = None) -> list[Cue]:
+    """Apply a per-cue text fix, to its fixpoint, and count changed cues.
+
+    Running the fix until the text stops changing makes every text rule idempotent on its
+    own, whatever its regexes create. `quick` is a cheap test that lets the many cues
+    needing no fix skip the real work.
+    """
+    for cue in cues:
+        text = cue.text
+        if not text or (quick is not None and not quick(text)):
+            continue
+        new = fix(text)
+        rounds = 0
+        while rounds < 4:
+            again = fix(new)
+            if again == new:
+                break
+            new = again
+            rounds += 1
+        if new != text:
+            cue.text = new
+            ctx.changes.record(rule, cue.line)
+    return cues

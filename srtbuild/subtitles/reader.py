@@ -1,0 +1,211 @@
+"""A fast, tolerant SRT reader that says what it repaired and where.
+
+It reads in one pass over the lines. Canonical timing lines are recognised by one exact
+regex; anything else that looks like a timing line goes through the lenient grammar in
+`timestamps`. Every repair becomes a `Finding` with its 1-based source line. The reader
+fails (SubtitleError) only when nothing sensible can be read: binary data, undecodable
+bytes, or a non-empty file without a single cue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from srtbuild.errors import SubtitleError
+from srtbuild.subtitles.encoding import decode
+from srtbuild.subtitles.model import Cue, Document, Finding
+from srtbuild.subtitles.timestamps import BROKEN, STRICT, format_ms, parse_lenient
+
+MAX_BYTES = 200 * 1024 * 1024  # refuse absurd inputs before reading them whole
+
+
+def _split_lines(text: str, warnings: list[Finding]) -> tuple[list[str], str]:
+    crlf = text.count("\r\n")
+    cr = text.count("\r") - crlf
+    if not cr:
+        lines = text.split("\n")
+        if crlf:
+            lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+        lf = text.count("\n") - crlf
+        if crlf and lf:
+            warnings.append(Finding(1, "reader", f"mixed line endings ({crlf} CRLF, {lf} LF)"))
+        return lines, "\r\n" if crlf > lf else "\n"
+    lf = text.count("\n") - crlf
+    kinds = sum(1 for k in (crlf, cr, lf) if k)
+    if kinds > 1:
+        warnings.append(Finding(1, "reader", f"mixed line endings ({crlf} CRLF, {lf} LF, {cr} CR)"))
+    else:
+        warnings.append(Finding(1, "reader", "old Mac (CR-only) line endings"))
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), "\r"
+
+
+def _is_index(s: str) -> bool:
+    s = s.strip()
+    return s.isdigit() and s.isascii()
+
+
+class _Builder:
+    """Collects cues; holds the state the per-line loop needs between timing lines."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.cues: list[Cue] = []
+        self.warnings: list[Finding] = []
+        self.last_index: int | None = None
+        self.dropping = False  # after an unreadable timing line, its text is dropped
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Finding(line, "reader", message))
+
+    def close(self, pending: list[str], first_line: int, next_is_cue: bool) -> None:
+        """Give the lines seen since the last timing line to the cue before them.
+
+        If another cue follows, its index line (an integer directly before the timing
+        line, or one standing alone between blank lines) is taken off the end first.
+        """
+        end = len(pending)
+        while end and not pending[end - 1].strip():
+            end -= 1
+        trailing_blanks = len(pending) - end
+        index: int | None = None
+        index_line = first_line + end - 1
+        if next_is_cue and end and _is_index(pending[end - 1]):
+            alone = end == 1 and not self.cues and not self.dropping
+            if not trailing_blanks or alone or (end >= 2 and not pending[end - 2].strip()):
+                index = int(pending[end - 1])
+                end -= 1
+                if end and pending[end - 1].strip() and (self.cues or self.dropping):
+                    self.warn(index_line, "no blank line before this cue")
+                if trailing_blanks:
+                    self.warn(index_line + 1, "blank line between the index and the timing line")
+                while end and not pending[end - 1].strip():
+                    end -= 1
+        body = pending[:end]
+        self._attach(body, first_line)
+        if next_is_cue:
+            self._check_index(index, index_line, first_line + len(pending))
+            if trailing_blanks > 1 and (self.cues or self.dropping) and index is None:
+                self.warn(first_line + end, f"{trailing_blanks} blank lines between cues")
+
+    def _attach(self, body: list[str], first_line: int) -> None:
+        if self.dropping:
+            if any(s.strip() for s in body):
+                self.warn(first_line, f"{len(body)} text line(s) of the unreadable cue dropped")
+            self.dropping = False
+            return
+        if not self.cues:
+            stray = [i for i, s in enumerate(body) if s.strip()]
+            if stray:
+                self.warn(first_line + stray[0], f"{len(stray)} line(s) before the first cue ignored")
+            elif body:
+                self.warn(first_line, f"{len(body)} blank line(s) before the first cue")
+            return
+        lines = [s.strip() for s in body]
+        if "" in lines:
+            kept = []
+            orphan = -1
+            for i, s in enumerate(lines):
+                if i == orphan:
+                    continue
+                if s:
+                    kept.append(s)
+                    continue
+                self.warn(first_line + i, "blank line inside the cue text removed")
+                # `N` alone after a blank line, then text: a cue that lost its timing line
+                if i + 2 < len(lines) and _is_index(lines[i + 1]) and lines[i + 2]:
+                    orphan = i + 1
+                    self.warn(first_line + i + 1, "cue without a timing line: its text was kept in the cue before it")
+            lines = kept
+        self.cues[-1].text = "\n".join(lines)
+
+    def _check_index(self, index: int | None, index_line: int, timing_line: int) -> None:
+        expected = 1 if self.last_index is None else self.last_index + 1
+        if index is None:
+            self.warn(timing_line, "cue without an index number")
+            self.last_index = expected
+            return
+        if index != expected:
+            what = "duplicate index" if index == self.last_index else "index out of sequence"
+            self.warn(index_line, f"{what}: {index} (expected {expected})")
+        self.last_index = index
+
+    def add(self, start: int, end: int, line: int) -> None:
+        if end < start:
+            self.warn(line, f"end {format_ms(end)} before start {format_ms(start)}")
+        if self.cues and start < self.cues[-1].start:
+            self.warn(line, "cue starts before the previous cue (out of order)")
+        self.cues.append(Cue(start, end, "", line))
+
+
+def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding], str]:
+    """Parse decoded SRT text into cues; return (cues, warnings, newline style)."""
+    b = _Builder(path)
+    lines, newline = _split_lines(text, b.warnings)
+    pending: list[str] = []
+    first_line = 1
+    strict = STRICT.match
+    for number, line in enumerate(lines, 1):
+        m = strict(line) if "-->" in line else None
+        if m is not None:
+            g = m.groups()
+            b.close(pending, first_line, True)
+            start = int(g[0]) * 3600000 + int(g[1]) * 60000 + int(g[2]) * 1000 + int(g[3])
+            end = int(g[4]) * 3600000 + int(g[5]) * 60000 + int(g[6]) * 1000 + int(g[7])
+            b.add(start, end, number)
+            pending = []
+            first_line = number + 1
+            continue
+        if ":" in line:
+            parsed = parse_lenient(line)
+            if parsed is not None:
+                start, end, notes = parsed
+                b.close(pending, first_line, True)
+                if notes:
+                    b.warn(number, f"timing line {line.strip()[:60]!r} repaired: " + "; ".join(notes))
+                b.add(start, end, number)
+                pending = []
+                first_line = number + 1
+                continue
+            if "-->" in line or (
+                BROKEN.match(line) and pending and _is_index(pending[-1])
+            ):
+                b.close(pending, first_line, True)
+                b.warn(number, f"unreadable timing line {line.strip()[:60]!r}: cue dropped")
+                b.dropping = True
+                pending = []
+                first_line = number + 1
+                continue
+        pending.append(line)
+    b.close(pending, first_line, False)
+    if lines and lines[-1] != "" and b.cues:
+        b.warn(len(lines), "no final newline")
+    return b.cues, b.warnings, newline
+
+
+def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None) -> Document:
+    """Decode and parse; raise SubtitleError when there is nothing sensible to read."""
+    text, used, had_bom, warnings = decode(data, path, encoding)
+    if text.startswith("\ufeff"):  # a second BOM, e.g. a UTF-8 BOM inside UTF-16
+        text = text[1:]
+        warnings.append(Finding(1, "reader", "extra byte-order mark removed"))
+    cues, found, newline = parse_text(text, path)
+    warnings.extend(found)
+    if not cues and text.strip():
+        line = next((i for i, s in enumerate(text.splitlines(), 1) if s.strip()), 1)
+        raise SubtitleError("no subtitle cue found (no readable timing line)", path, line)
+    if not cues:
+        warnings.append(Finding(1, "reader", "file has no cues (empty)"))
+    return Document(cues, used, warnings, had_bom, newline)
+
+
+def read_file(path: str | Path, encoding: str | None = None, display: str | None = None) -> Document:
+    """Read a subtitle file; `display` is the name used in messages (e.g. a relative path)."""
+    name = display or str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SubtitleError(f"cannot read: {exc.strerror or exc}", name) from None
+    if len(data) > MAX_BYTES:
+        raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", name)
+    return read_bytes(data, name, encoding)
