@@ -59,7 +59,7 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
 
 def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]:
     """Pure core: source bytes -> (output bytes, record fields). Raises SubtitleError."""
-    doc = read_bytes(data, display, settings.encoding)
+    doc = read_bytes(data, display, settings.encoding, settings.language)
     before = assess(doc.cues, settings.quality, len(doc.warnings), keep_findings=False)
     segments_before = len(doc.cues)
     ctx = Context(language=settings.language)

@@ -19,6 +19,11 @@ _DOTS = re.compile(r"\.{4,}")
 _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
 _NEEDS = re.compile(r"--|,,|[!?]\.|\.\.\.\.|[^\W_][.!?,][^\W\d_]")
 _URLISH = ("://", "www.", "@")
+_NAME_SUFFIXES = frozenset(
+    "com org net edu gov io ai co uk de fr es it nl eu us ca au in jp cn ru info biz app dev tv me "
+    "py js ts rs go rb sh md txt csv json yaml yml toml html htm css xml pdf png jpg jpeg gif svg mp4 mp3 "
+    "wav srt vtt zip gz tar exe dll so ipynb cfg ini log sql db".split()
+)
 
 
 def _token_around(text: str, pos: int) -> str:
@@ -34,14 +39,32 @@ def _space(match: re.Match) -> str:
     token = _token_around(text, pos)
     if any(u in token for u in _URLISH):
         return mark
-    if mark == ".":
-        nxt = text[match.end(1)]
-        before = text[pos - 2] if pos >= 2 else " "
-        # A lower-case letter after a dot is a domain, a file name or an abbreviation
-        # (`model.py`, `e.g.`); `X.Y.` is an abbreviation and a lone letter an initial.
-        if not nxt.isupper() or before == "." or not text[pos - 1].isalpha() or not before.isalnum():
-            return mark
+    if mark == "." and not _sentence_glue(text, pos, match.end(1), token):
+        return mark
     return mark + " "
+
+
+def _sentence_glue(text: str, dot: int, after: int, token: str) -> bool:
+    """Is `word.Word` / `word.word` two sentences run together, rather than a name?
+
+    `X.Y.` is an abbreviation, a lone letter an initial; a lower-case word after the dot
+    is taken for a sentence only when nothing says file, domain or code: a known
+    extension or top-level domain, a short left part (`np.zeros`), more dots, `_`, `(`.
+    """
+    before_word = re.search(r"[^\W\d_]+$", text[:dot])
+    after_word = re.match(r"[^\W\d_]+", text[after:])
+    if before_word is None or after_word is None or len(before_word.group()) < 2:
+        return False
+    if text[after].isupper():
+        return True
+    word = after_word.group()
+    return (
+        len(before_word.group()) >= 3
+        and (len(word) >= 2 or word == "i")
+        and word.lower() not in _NAME_SUFFIXES
+        and token.count(".") == 1
+        and not any(ch in token for ch in "_()/=\\")
+    )
 
 
 def _fix(text: str) -> str:

@@ -17,6 +17,18 @@ _BOMS = (
 )
 
 
+# The legacy code page most files of a language were saved in. Detection on short files
+# is a guess among many close code pages; the language setting is a better first guess.
+LEGACY_BY_LANGUAGE = {
+    **dict.fromkeys("en fr de es it pt nl da sv no nb nn fi is ga ca eu gl id ms sw af".split(), "cp1252"),
+    **dict.fromkeys("ru uk bg sr mk be".split(), "cp1251"),
+    **dict.fromkeys("pl cs sk hu sl hr ro bs sq".split(), "cp1250"),
+    "el": "cp1253", "tr": "cp1254", "he": "cp1255", "ar": "cp1256", "fa": "cp1256", "ur": "cp1256",
+    "et": "cp1257", "lv": "cp1257", "lt": "cp1257", "vi": "cp1258", "th": "cp874",
+    "zh": "gb18030", "ja": "cp932", "ko": "cp949",
+}
+
+
 def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -36,7 +48,9 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, path: str, configured: str | None = None) -> tuple[str, str, bool, list[Finding]]:
+def decode(
+    data: bytes, path: str, configured: str | None = None, language: str | None = None
+) -> tuple[str, str, bool, list[Finding]]:
     """Return (text, encoding name, had BOM, warnings) or raise SubtitleError.
 
     Order of trust: a BOM, then strict UTF-8 (the overwhelmingly common case, and cheap),
@@ -74,11 +88,17 @@ def decode(data: bytes, path: str, configured: str | None = None) -> tuple[str, 
         raise SubtitleError("binary data (NUL byte), not a subtitle file", path, _line_of_offset(data, nul))
     from charset_normalizer import from_bytes  # imported late: only legacy files pay for it
 
+    line = _line_of_offset(data, first_bad)
+    preferred = LEGACY_BY_LANGUAGE.get((language or "").split("-")[0].lower())
+    if preferred:
+        fit = from_bytes(data, cp_isolation=[preferred]).best()
+        if fit is not None:
+            why = f"not UTF-8; decoded as {preferred} (the usual legacy encoding for language {language})"
+            return str(fit), preferred, False, [Finding(line, "reader", why)]
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
-        line = _line_of_offset(data, first_bad)
         raise SubtitleError("not UTF-8 and no known encoding fits; set `encoding:` in srtbuild.yaml", path, line)
     text = str(best)
     return text, best.encoding, False, [
-        Finding(_line_of_offset(data, first_bad), "reader", f"not UTF-8; decoded as {best.encoding} (detected)")
+        Finding(line, "reader", f"not UTF-8; decoded as {best.encoding} (detected)")
     ]

@@ -182,9 +182,12 @@ def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding
     return b.cues, b.warnings, newline
 
 
-def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None) -> Document:
-    """Decode and parse; raise SubtitleError when there is nothing sensible to read."""
-    text, used, had_bom, warnings = decode(data, path, encoding)
+def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None, language: str | None = None) -> Document:
+    """Decode and parse; raise SubtitleError when there is nothing sensible to read.
+
+    `language` only guides the guess of a legacy encoding when the bytes are not UTF-8.
+    """
+    text, used, had_bom, warnings = decode(data, path, encoding, language)
     if text.startswith("\ufeff"):  # a second BOM, e.g. a UTF-8 BOM inside UTF-16
         text = text[1:]
         warnings.append(Finding(1, "reader", "extra byte-order mark removed"))
@@ -198,7 +201,8 @@ def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None) 
     return Document(cues, used, warnings, had_bom, newline)
 
 
-def read_file(path: str | Path, encoding: str | None = None, display: str | None = None) -> Document:
+def read_file(path: str | Path, encoding: str | None = None, display: str | None = None,
+              language: str | None = None) -> Document:
     """Read a subtitle file; `display` is the name used in messages (e.g. a relative path)."""
     name = display or str(path)
     try:
@@ -208,4 +212,4 @@ def read_file(path: str | Path, encoding: str | None = None, display: str | None
         raise SubtitleError(f"cannot read: {exc.strerror or exc}", name) from None
     if len(data) > MAX_BYTES:
         raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", name)
-    return read_bytes(data, name, encoding)
+    return read_bytes(data, name, encoding, language)
