@@ -17,7 +17,12 @@ _MARK_DOT = re.compile(r"([!?])\.(?!\.)")
 _DOTS = re.compile(r"\.{4,}")
 # punctuation glued to the next letter, with a letter or digit before it
 _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
-_NEEDS = re.compile(r"--|,,|[!?]\.|\.\.\.\.|[^\W_][.!?,][^\W\d_]")
+_GLUED_QUICK = re.compile(r"[.!?,][^\W\d_]")  # no look-behind: the engine can skip ahead fast
+
+
+def _needs(text: str) -> bool:
+    return ("--" in text or ",," in text or "!." in text or "?." in text or "...." in text
+            or _GLUED_QUICK.search(text) is not None)
 _URLISH = ("://", "www.", "@")
 _NAME_SUFFIXES = frozenset(
     "com org net edu gov io ai co uk de fr es it nl eu us ca au in jp cn ru info biz app dev tv me "
@@ -76,4 +81,4 @@ def _fix(text: str) -> str:
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    return fix_texts(cues, NAME, ctx, _fix, quick=_NEEDS.search)
+    return fix_texts(cues, NAME, ctx, _fix, quick=_needs)

@@ -88,4 +88,9 @@ class Fillers:
         if not words:
             return cues
         pattern = _filler_pattern(words)
-        return fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern), quick=lambda t: pattern.search(t) is not None)
+
+        def quick(text: str) -> bool:  # a substring test first; the regex only on a hit
+            lowered = text.lower()
+            return any(w in lowered for w in words) and pattern.search(text) is not None
+
+        return fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern), quick=quick)

@@ -31,12 +31,35 @@ def _vlen(s: str) -> int:
     return len(visible(s))
 
 
+def _two_lines(words: list[str], widths: list[int], max_len: int, bonus: float) -> list[str] | None:
+    """The common case, in one pass: the best single break, or None if none fits."""
+    total = sum(widths) + len(widths) - 1
+    best, best_cost, left = -1, float("inf"), -1
+    for j in range(1, len(words)):
+        left += widths[j - 1] + 1
+        right = total - left - 1
+        if left > max_len:
+            break
+        if right > max_len:
+            continue
+        cost = left * left + right * right - (bonus if words[j - 1].endswith(_BREAK_AFTER) else 0)
+        if cost < best_cost:
+            best, best_cost = j, cost
+    if best < 0:
+        return None
+    return [" ".join(words[:best]), " ".join(words[best:])]
+
+
 def _balanced(words: list[str], max_len: int, max_lines: int) -> list[str]:
     """Fewest lines that fit; among those, least sum of squared lengths minus a bonus for
     each break after punctuation. Dynamic programming over break positions."""
     n = len(words)
     widths = [_vlen(w) for w in words]
     bonus = (max_len * 0.35) ** 2
+    if max_len < sum(widths) + n - 1 <= 2 * max_len + 1:
+        two = _two_lines(words, widths, max_len, bonus)
+        if two is not None:
+            return two
     # best[k][j]: cost of putting words[:j] on k lines; back pointers in prev
     inf = float("inf")
     fewest = max(1, -(-(sum(widths) + n - 1) // max_len))
