@@ -53,7 +53,7 @@ class QualityResult:
 def _unbalanced(text: str) -> bool:
     depth: dict[str, int] = {}
     for m in FORMAT_TAG.finditer(text):
-        name = m.group(2).lower()
+        name = (m.group(2) or m.group(3)).lower()
         depth[name] = depth.get(name, 0) + (-1 if m.group(1) else 1)
         if depth[name] < 0:
             return True

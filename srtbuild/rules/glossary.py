@@ -51,11 +51,11 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
 
     def replace(m: re.Match) -> str:
         found = m.group(0)
-        canonical = lookup[" ".join(found.lower().split())]
+        term = canonical = lookup[" ".join(found.lower().split())]
         if found[0].isupper() and canonical[0].islower():
             canonical = canonical[0].upper() + canonical[1:]  # keep a sentence-start capital
         if canonical != found:
-            terms[canonical] += 1
+            terms[term] += 1
         return canonical
 
     return fix_texts(cues, NAME, ctx, lambda t: pattern.sub(replace, t), quick=lambda t: pattern.search(t) is not None)

@@ -13,7 +13,9 @@ DOC = "Unbalanced or malformed <i> <b> <u> <font> fixed (a missing close added a
 OPTIONS = ()
 
 _KNOWN = ("i", "b", "u", "font")
-FORMAT_TAG = re.compile(r"<[ \t]*(/?)[ \t]*(i|b|u|font)\b([^<>]*)>", re.IGNORECASE)
+# Groups: 1 the slash of a closing tag, 2 the name, 3 font attributes. Only <font> takes
+# attributes, so `a < b and c > d` is text, not a tag.
+FORMAT_TAG = re.compile(r"<[ \t]*(/?)[ \t]*(?:([ibu])[ \t]*|(font)\b([^<>]*))>", re.IGNORECASE)
 _EMPTY = re.compile(r"<(i|b|u|font)(?: [^<>]*)?>(\s*)</\1>")
 
 
@@ -31,7 +33,7 @@ def _balance(text: str) -> str:
     for m in FORMAT_TAG.finditer(text):
         out.append(text[pos:m.start()])
         pos = m.end()
-        closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
+        closing, name, attrs = m.group(1), (m.group(2) or m.group(3)).lower(), m.group(4) or ""
         if not closing:
             out.append(_open_tag(name, attrs.strip()))
             stack.append(name)

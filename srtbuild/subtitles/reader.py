@@ -78,13 +78,18 @@ class _Builder:
                     self.warn(index_line, "no blank line before this cue")
                 if trailing_blanks:
                     self.warn(index_line + 1, "blank line between the index and the timing line")
+                before = end
                 while end and not pending[end - 1].strip():
                     end -= 1
+                trailing_blanks = before - end
         body = pending[:end]
+        had_cues = bool(self.cues)
         self._attach(body, first_line)
         if next_is_cue:
             self._check_index(index, index_line, first_line + len(pending))
-            if trailing_blanks > 1 and (self.cues or self.dropping) and index is None:
+            if not had_cues and not body and trailing_blanks:
+                self.warn(first_line, f"{trailing_blanks} blank line(s) before the first cue")
+            elif had_cues and trailing_blanks > 1:
                 self.warn(first_line + end, f"{trailing_blanks} blank lines between cues")
 
     def _attach(self, body: list[str], first_line: int) -> None:
