@@ -105,7 +105,9 @@ class _Builder:
             elif body:
                 self.warn(first_line, f"{len(body)} blank line(s) before the first cue")
             return
-        lines = [s.strip() for s in body]
+        # Leading spaces are kept (trimming is the whitespace rule's job, and pysrt and srt
+        # keep them too); trailing spaces mean nothing to anyone.
+        lines = [s.rstrip() for s in body]
         if "" in lines:
             kept = []
             orphan = -1
