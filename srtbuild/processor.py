@@ -23,6 +23,7 @@ from srtbuild.subtitles import compose, encode, read_bytes
 from srtbuild.subtitles.reader import MAX_BYTES
 
 SIDECAR_SCHEMA = "srtbuild.sidecar/1"
+MAX_ROUNDS = 4
 
 
 def sidecar_path_for(output: Path) -> Path:
@@ -63,7 +64,16 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
     before = assess(doc.cues, settings.quality, len(doc.warnings), keep_findings=False)
     segments_before = len(doc.cues)
     ctx = Context(language=settings.language)
-    cues = run_pipeline(doc.cues, settings.pipeline, ctx)
+    cues = doc.cues
+    # Rules are each idempotent, but one rule's change can give an earlier rule new work
+    # (a filler removed from between two words leaves a stutter or a sentence start). The
+    # pipeline is run until a round changes nothing, so the output is a fixpoint: running
+    # srtbuild on its own output makes no correction. Real files settle in two rounds.
+    for _ in range(MAX_ROUNDS):
+        made = ctx.changes.total
+        cues = run_pipeline(cues, settings.pipeline, ctx)
+        if ctx.changes.total == made:
+            break
     after = assess(cues, settings.quality, 0)
     fmt = settings.output_format
     out = encode(compose(cues, crlf=fmt["crlf"]), bom=fmt["bom"])

@@ -74,7 +74,9 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     abbreviations = frozenset(a.lower().rstrip(".") for a in options["abbreviations"])
     english = ctx.language.split("-")[0].lower() == "en"
     sentence_start = bool(options["first_cue"])
-    for cue in cues:
+    # Sentences run in the order viewers read the cues: by start time (a stable sort,
+    # the same order the timing rule gives them).
+    for cue in sorted(cues, key=lambda c: c.start):
         text = cue.text
         if not text:
             continue

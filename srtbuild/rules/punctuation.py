@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 
-from srtbuild.rules.base import Context, Option, fix_texts
+from srtbuild.rules.base import Context, fix_texts
+from srtbuild.rules.text import merge_marks
 from srtbuild.subtitles.model import Cue
 
 NAME = "punctuation"
 DOC = "A missing space after . ! ? , before a letter added (not in URLs, decimals, abbreviations like e.g.); ,, to , ; !. and ?. to ! and ?; .... to ... ; -- to ... ."
 OPTIONS = ()
 
-_DASHES = re.compile(r"(?<![-<!])-{2,}(?![->])")
-_COMMAS = re.compile(r",{2,}")
-_MARK_DOT = re.compile(r"([!?])\.(?!\.)")
-_DOTS = re.compile(r"\.{4,}")
 # punctuation glued to the next letter, with a letter or digit before it
 _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
 _GLUED_QUICK = re.compile(r"[.!?,][^\W\d_]")  # no look-behind: the engine can skip ahead fast
@@ -73,11 +70,7 @@ def _sentence_glue(text: str, dot: int, after: int, token: str) -> bool:
 
 
 def _fix(text: str) -> str:
-    text = _DASHES.sub("...", text)
-    text = _COMMAS.sub(",", text)
-    text = _MARK_DOT.sub(r"\1", text)
-    text = _DOTS.sub("...", text)
-    return _GLUED.sub(_space, text)
+    return _GLUED.sub(_space, merge_marks(text))
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:

@@ -51,11 +51,10 @@ def _balance(text: str) -> str:
     return "".join(out)
 
 
-def _fix(text: str) -> str:
-    fixed = _balance(text)
-    emptied = _EMPTY.sub(r"\2", fixed)
-    return tidy(emptied) if emptied != fixed else fixed
+def _fix(text: str, language: str) -> str:
+    fixed = _EMPTY.sub(r"\2", _balance(text))
+    return tidy(fixed, language) if fixed != text else text  # a dropped tag can leave spaces behind
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    return fix_texts(cues, NAME, ctx, _fix, quick=lambda t: "<" in t)
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, ctx.language), quick=lambda t: "<" in t)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from srtbuild.rules import capitalization
 from srtbuild.rules.base import Context, Option, fix_texts
 from srtbuild.rules.text import has_words, tidy, upper_first_letter
 from srtbuild.subtitles.model import Cue
@@ -40,7 +41,7 @@ def _filler_pattern(words: tuple[str, ...]) -> re.Pattern:
     )
 
 
-def remove_fillers(text: str, pattern: re.Pattern) -> str:
+def remove_fillers(text: str, pattern: re.Pattern, language: str = "en") -> str:
     out: list[str] = []
     pos = 0
     capitalize_at: list[int] = []
@@ -57,7 +58,7 @@ def remove_fillers(text: str, pattern: re.Pattern) -> str:
     new = "".join(out)
     for at in reversed(capitalize_at):
         new = upper_first_letter(new, at)
-    new = tidy(new)
+    new = tidy(new, language)
     return new if has_words(new) else ""
 
 
@@ -72,7 +73,7 @@ class RepeatedWords:
 
         def fix(text: str) -> str:
             new = remove_repeats(text, allow)
-            return tidy(new) if new != text else text
+            return tidy(new, ctx.language) if new != text else text
 
         return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None)
 
@@ -93,4 +94,23 @@ class Fillers:
             lowered = text.lower()
             return any(w in lowered for w in words) and pattern.search(text) is not None
 
-        return fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern), quick=quick)
+        capital_starts = {id(c) for c in cues if c.text[:1].isupper()}
+        had_text = {id(c) for c in cues if c.text}
+        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language), quick=quick)
+        # A cue that held only fillers leaves the sentence where it was: if what came
+        # before it ended a sentence (or nothing came before), the next cue starts one.
+        abbreviations = frozenset(a.rstrip(".") for a in capitalization.OPTIONS[0].default)
+        emptied = {id(c) for c in cues if not c.text and id(c) in had_text}
+        pending_capital = False
+        sentence_open = True  # the first cue starts a sentence
+        for cue in sorted(cues, key=lambda c: c.start):
+            if not cue.text:
+                pending_capital = pending_capital or (id(cue) in emptied and (sentence_open or id(cue) in capital_starts))
+                continue
+            if pending_capital:
+                cue.text = upper_first_letter(cue.text)
+                pending_capital = False
+            ends = capitalization.ends_sentence(cue.text, abbreviations)
+            if ends is not None:
+                sentence_open = ends
+        return cues
