@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from srtbuild.subtitles.model import Cue
+from srtbuild.subtitles.timestamps import format_ms
 
 
 def _stamp(ms: int) -> str:
-    if ms < 0:
-        ms = 0
-    seconds, millis = divmod(ms, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return "%02d:%02d:%02d,%03d" % (hours, minutes, seconds, millis)
+    return format_ms(ms if ms > 0 else 0)
 
 
 def compose(cues: list[Cue], crlf: bool = False) -> str:
