@@ -12,6 +12,7 @@ rule again changes nothing (each step only moves toward the same limits).
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
+from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
 NAME = "timing"
@@ -26,8 +27,6 @@ OPTIONS = (
 
 def reading_chars(text: str) -> int:
     """Characters a viewer reads: tags excluded, a line break counts as a space."""
-    from srtbuild.rules.text import visible
-
     return len(visible(text).strip())
 
 
