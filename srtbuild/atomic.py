@@ -7,6 +7,16 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes 0600 files; written files get the mode any new file would get.
+_MODE = 0o666 & ~_umask()
+
+
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, flush it to disk, then rename.
 
@@ -17,6 +27,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), _MODE)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

@@ -50,6 +50,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sidecar", help="where to write the metrics JSON (default: OUTPUT.json)")
     p.add_argument("--json", action="store_true", help="print the metrics JSON to stdout")
     p.set_defaults(func=cmd_process)
+
+    b = sub.add_parser("batch", help="build every source of INPUT_DIR into OUTPUT_DIR, incrementally")
+    b.add_argument("input", metavar="INPUT_DIR", help="folder of source subtitles")
+    b.add_argument("output", metavar="OUTPUT_DIR", help="folder for the corrected tree and .srtbuild/")
+    b.add_argument("--config", help="srtbuild.yaml to use (default: the nearest one upward)")
+    b.add_argument("--pattern", dest="patterns", action="append", metavar="GLOB",
+                   help="file pattern, repeatable (default: the config's patterns, else *.srt)")
+    b.add_argument("--recursive", action=argparse.BooleanOptionalAction, default=None,
+                   help="look in subfolders (default: yes)")
+    b.add_argument("-j", "--parallel", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    mode = b.add_mutually_exclusive_group()
+    mode.add_argument("--incremental", dest="force", action="store_false", help="only what changed (default)")
+    mode.add_argument("--force", dest="force", action="store_true", help="process every file")
+    b.add_argument("--stop-on-error", action="store_true", help="start no new file after the first failure")
+    b.add_argument("--dry-run", action="store_true", help="list what would be processed and why; change nothing")
+    b.add_argument("--export-report", metavar="FILE", help="also write the report here (- for stdout)")
+    b.add_argument("--export-format", default="json", choices=("json", "csv", "md", "html"))
+    noise = b.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="a line for every processed file")
+    noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    b.set_defaults(func=cmd_batch, force=False)
+
+    i = sub.add_parser("init", help="write a starter dodo.py, srtbuild.yaml and glossary into DIR")
+    i.add_argument("dir", nargs="?", default=".", metavar="DIR")
+    i.add_argument("--input", default="subtitles", help="source folder name to put in srtbuild.yaml")
+    i.add_argument("--output", default="build", help="output folder name to put in srtbuild.yaml")
+    i.set_defaults(func=cmd_init)
     return parser
 
 
@@ -91,6 +118,26 @@ def cmd_process(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(out)
         sys.stdout.flush()
     return 0 if record["status"] == "ok" else 1
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from srtbuild.batch import BatchOptions, run_batch  # doit is only imported for builds
+
+    opts = BatchOptions(
+        input=args.input, output=args.output, config=args.config, patterns=args.patterns or [],
+        recursive=args.recursive, parallel=args.parallel, force=args.force,
+        stop_on_error=args.stop_on_error, dry_run=args.dry_run, export_report=args.export_report,
+        export_format=args.export_format, verbosity=2 if args.verbose else 0 if args.quiet else 1,
+    )
+    return run_batch(opts)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from srtbuild.scaffold import init_project
+
+    for path in init_project(Path(args.dir), args.input, args.output):
+        print(f"srtbuild: wrote {path}", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,8 +36,12 @@ TOP_LEVEL: dict[str, tuple[str, Any]] = {
     "pipeline": ("pipeline", None),
     "quality": ("quality", None),
     "output_format": ("output_format", None),
+    "timeout_s": ("number", 300),
+    "report": ("report", None),
 }
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
+# Settings that only the report reads: changing them rebuilds no file.
+REPORT = {"worst_files": 10, "history": 20}
 
 _KIND_WORDS = {
     "int": "a whole number", "number": "a number", "bool": "true or false", "str": "a string",
@@ -63,6 +67,8 @@ class Settings:
     quality: dict = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     output_format: dict = field(default_factory=lambda: dict(OUTPUT_FORMAT))
     glossary_files: list[str] = field(default_factory=list)
+    timeout_s: float = 300
+    report: dict = field(default_factory=lambda: dict(REPORT))
 
     def processing(self) -> dict:
         """Exactly the settings that change a file's output or sidecar (plain JSON data)."""
@@ -265,12 +271,21 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 if val <= 0 and name not in ("min_gap_ms",):
                     checker.fail((key, name), f"expected a positive number, got {val!r}")
                 settings.quality[name] = val
+        elif kind == "report":
+            given = checker.mapping((key,), raw, REPORT)
+            for name, val in given.items():
+                val = checker.value((key, name), val, "int")
+                if val < 0:
+                    checker.fail((key, name), f"expected zero or more, got {val!r}")
+                settings.report[name] = val
         elif kind == "output_format":
             given = checker.mapping((key,), raw, OUTPUT_FORMAT)
             for name, val in given.items():
                 settings.output_format[name] = checker.value((key, name), val, "bool")
         else:
             setattr(settings, key, checker.value((key,), raw, kind))
+    if settings.timeout_s <= 0:
+        checker.fail(("timeout_s",), f"expected a positive number of seconds, got {settings.timeout_s!r}")
     if settings.encoding:
         try:
             codecs.lookup(settings.encoding)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "encoding": None,
         "settings_digest": settings.digest(),
         "srtbuild_version": __version__,
+        "processed_at": round(time.time(), 6),
     }
 
 
@@ -135,5 +137,30 @@ def process_file(
     if out is not None and output is not None:
         write_atomic(output, out)
     if sidecar is not None:
-        write_atomic(sidecar, (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        write_sidecar(sidecar, record)
     return record, out
+
+
+def write_sidecar(path: str | Path, record: dict) -> None:
+    write_atomic(path, (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+def record_failure(
+    source: str | Path,
+    output: str | Path | None,
+    settings: Settings,
+    display: str,
+    message: str,
+    elapsed_s: float = 0.0,
+) -> dict:
+    """The record of a file whose processing never finished (it hung, its worker died,
+    or a rule raised): `failed`, with the message, and no output written."""
+    try:
+        size = os.path.getsize(source)
+    except OSError:
+        size = 0
+    record = _base_record(display, str(output) if output else None, settings, size, None)
+    record["status"] = "failed"
+    record["error"] = {"message": message, "line": None}
+    record["processing_time_s"] = round(elapsed_s, 6)
+    return record

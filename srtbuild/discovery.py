@@ -1,0 +1,216 @@
+"""Find the sources of a build and give each its mirrored, confined output paths.
+
+A source is named by its path relative to the input root, with `/` separators: that name
+is the task name, the report's `path` and the key under the output tree, so it must not
+depend on where the repo lives. Every path handed on is relative to the build's base
+folder (the folder of srtbuild.yaml), which keeps doit's state valid when the repo moves.
+
+Nothing is written here, but this is where writes are confined: an output folder that is
+(or passes through) a symlink leading out of the output root is refused before any work.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from srtbuild.errors import UsageError
+
+STATE_DIR = ".srtbuild"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    rel: str  # relative to the input root, `/`-separated: the build's name for the file
+    source: str  # the paths below are relative to the base folder (or absolute if outside it)
+    output: str
+    sidecar: str
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a build reads and writes, as paths relative to `base` where possible."""
+
+    base: Path
+    input: str
+    output: str
+
+    @property
+    def state_dir(self) -> str:
+        return os.path.join(self.output, STATE_DIR)
+
+    @property
+    def metrics_dir(self) -> str:
+        return os.path.join(self.output, STATE_DIR, "metrics")
+
+    @property
+    def state_file(self) -> str:
+        return os.path.join(self.output, STATE_DIR, "state.sqlite")
+
+    def absolute(self, path: str) -> Path:
+        return self.base / path
+
+
+def layout(base: Path, input_dir: str | Path, output_dir: str | Path) -> Layout:
+    """Input and output folders, named relative to `base` (absolute when on another drive)."""
+    base = base.resolve()
+
+    def short(path: str | Path) -> str:
+        full = (base / path).resolve() if not Path(path).is_absolute() else Path(os.path.abspath(path))
+        try:
+            return os.path.relpath(full, base)
+        except ValueError:  # another drive on Windows
+            return str(full)
+
+    return Layout(base=base, input=short(input_dir), output=short(output_dir))
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a `/`-separated glob: `*` and `?` stay within a folder, `**` spans folders."""
+    check_pattern(pattern)
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.index("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "]") else i + 1)
+            body = pattern[i + 1 : end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def check_pattern(pattern: str) -> None:
+    """Refuse patterns that cannot mean a file inside the input root."""
+    if not pattern or pattern.strip() != pattern:
+        raise UsageError(f"bad pattern {pattern!r}: empty or with leading/trailing spaces")
+    if pattern.startswith("/") or re.match(r"^[A-Za-z]:", pattern) or "\\" in pattern:
+        raise UsageError(f"bad pattern {pattern!r}: patterns are relative, with / between folders")
+    if ".." in pattern.split("/"):
+        raise UsageError(f"bad pattern {pattern!r}: '..' would leave the input folder")
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            close = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "]") else i + 1)
+            if close < 0:
+                raise UsageError(f"bad pattern {pattern!r}: '[' without a closing ']'")
+            i = close
+        i += 1
+
+
+class _Matcher:
+    """Patterns without `/` match the file name (as `*.srt` means in any folder); patterns
+    with `/` match the whole relative path."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.by_name = [glob_regex(p) for p in patterns if "/" not in p]
+        self.by_path = [glob_regex(p) for p in patterns if "/" in p]
+
+    def __call__(self, rel: str, name: str) -> bool:
+        return any(r.match(name) for r in self.by_name) or any(r.match(rel) for r in self.by_path)
+
+
+def _excluder(exclude: list[str]) -> _Matcher:
+    # An exclude naming a folder (`drafts`, `drafts/`) means everything under it.
+    expanded: list[str] = []
+    for pat in exclude:
+        pat = pat.rstrip("/") if pat.endswith("/") and len(pat) > 1 else pat
+        expanded.append(pat)
+        if not pat.endswith("**"):
+            expanded.append(pat + "/**")
+    return _Matcher(expanded)
+
+
+def discover(
+    where: Layout,
+    patterns: list[str],
+    recursive: bool = True,
+    exclude: list[str] | None = None,
+) -> list[Source]:
+    """The sources under the input root, sorted by their relative name.
+
+    Folders and files whose name starts with `.` are skipped, and so is the output root
+    when it lies inside the input. Symlinked folders are not followed (a link cycle would
+    never end, and a link out of the tree would make the build depend on files it does not
+    own); symlinked files are read like files.
+    """
+    if not patterns:
+        raise UsageError("no patterns: give at least one, e.g. --pattern '*.srt'")
+    root = where.absolute(where.input)
+    if not root.is_dir():
+        raise UsageError(f"{where.input}: input folder not found" if not root.exists()
+                         else f"{where.input}: not a folder")
+    matches = _Matcher(patterns)
+    excluded = _excluder(exclude or [])
+    out_root = os.path.realpath(where.absolute(where.output))
+    found: list[str] = []
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        folder = os.path.join(root, prefix) if prefix else str(root)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise UsageError(f"{os.path.join(where.input, prefix)}: cannot list folder: {exc.strerror}") from None
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = prefix + name
+            if entry.is_dir(follow_symlinks=False):
+                if recursive and not excluded(rel, name) and os.path.realpath(entry.path) != out_root:
+                    stack.append(rel + "/")
+            elif entry.is_file() and matches(rel, name) and not excluded(rel, name):
+                found.append(rel)
+    found.sort()
+    return [_source(where, rel) for rel in found]
+
+
+def _source(where: Layout, rel: str) -> Source:
+    native = rel.replace("/", os.sep)
+    output = os.path.join(where.output, native)
+    return Source(
+        rel=rel,
+        source=os.path.join(where.input, native) if where.input != "." else native,
+        output=output if where.output != "." else native,
+        sidecar=os.path.join(where.metrics_dir, native + ".json"),
+    )
+
+
+def check_confined(where: Layout, sources: list[Source]) -> None:
+    """Refuse to run if any folder an output or sidecar would be written to leads out of
+    the output root (through a symlink). Folders that do not exist yet are safe: we make
+    them. Checked once per folder, not per file."""
+    # The output root itself may be a symlink: the user chose where it points.
+    out_root = os.path.realpath(where.absolute(where.output))
+    seen: set[str] = set()
+    for src in sources:
+        for path in (src.output, src.sidecar):
+            folder = os.path.dirname(path)
+            if folder in seen:
+                continue
+            seen.add(folder)
+            real = os.path.realpath(where.absolute(folder))
+            if real != out_root and not real.startswith(out_root + os.sep):
+                raise UsageError(
+                    f"{folder}: leads outside the output folder {where.output} (to {real}); "
+                    "refusing to write there. Remove the symlink or choose another output folder"
+                )

@@ -1,0 +1,81 @@
+"""`srtbuild init DIR`: a starter content repo (dodo.py, srtbuild.yaml, glossary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from srtbuild.errors import UsageError
+
+DODO = '''\
+"""Build the subtitles this folder's srtbuild.yaml names: run `doit` here.
+
+`doit list --all --status` shows what is out of date, `doit clean` removes the outputs,
+`srtbuild batch` does the same build with a progress display. Written by `srtbuild init`.
+"""
+
+from srtbuild.tasks import dodo
+
+dodo(globals())
+'''
+
+CONFIG = '''\
+# srtbuild settings. Every key is optional; the values shown are the defaults unless
+# noted. `doit` (with the dodo.py beside this file) reads `input` and `output`;
+# `srtbuild batch INPUT_DIR OUTPUT_DIR` takes the two folders as arguments instead.
+input: {input}
+output: {output}                  # corrected tree; reports and state go in {output}/.srtbuild/
+patterns: ["*.srt"]            # file names (or paths with /) to build
+recursive: true
+exclude: []                    # e.g. ["drafts/**"]
+language: en                   # guides legacy-encoding detection and capitalization
+# encoding: cp1252             # force a source encoding instead of detecting it
+timeout_s: 300                 # a file that takes longer is stopped and recorded as failed
+
+# Correction rules, run in this order. A name alone uses the rule's defaults.
+pipeline:
+  - normalize
+  - whitespace
+  - punctuation
+  - tags
+  - capitalization
+  - fillers                    # e.g. fillers: {{words: [um, uh, erm]}}
+  - repeated_words
+  - glossary:
+      files: [glossary.yaml]
+  - remove_empty
+  - timing: {{min_duration_ms: 833, max_duration_ms: 7000, min_gap_ms: 83, max_cps: 20}}
+  - wrap: {{max_line_length: 42, max_lines: 2}}
+
+# Quality checks (Netflix English guide values) for the 0-100 score.
+quality: {{max_cps: 20, max_line_length: 42, max_lines: 2}}
+
+# Read only by the report: changing these rebuilds no file.
+report: {{worst_files: 10, history: 20}}
+'''
+
+GLOSSARY = '''\
+# Domain terms: canonical form -> the wrong forms speech recognition produces.
+# Matching is whole-word and case-insensitive. A CSV file (wrong,canonical) works too.
+Kubernetes: [cuber netes, kuber nettis]
+PostgreSQL: [postgres sequel, post gress]
+'''
+
+
+def init_project(folder: Path, input_dir: str = "subtitles", output_dir: str = "build") -> list[Path]:
+    """Write the three starter files (never over existing ones) and the input folder."""
+    for name in (input_dir, output_dir):
+        if not name or name.startswith("/") or ".." in Path(name).parts:
+            raise UsageError(f"{name!r}: give a folder inside DIR")
+    files = {
+        folder / "dodo.py": DODO,
+        folder / "srtbuild.yaml": CONFIG.format(input=input_dir, output=output_dir),
+        folder / "glossary.yaml": GLOSSARY,
+    }
+    existing = [str(p) for p in files if p.exists()]
+    if existing:
+        raise UsageError(f"{', '.join(existing)}: already there; init writes only into a fresh folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / input_dir).mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)

@@ -1,0 +1,247 @@
+"""doit task generators: one `process:<path>` task per source and one `report` task.
+
+The same definitions serve a project's `dodo.py` (through `dodo()`) and `srtbuild batch`
+(through srtbuild.batch), and both use the same state file, so a user can switch between
+`doit` and `srtbuild batch` and stay incremental.
+
+A process task is up to date when its source is unchanged, its output and sidecar exist,
+the digest of the settings processing uses (rule options, glossary content, quality
+thresholds, output format) and the srtbuild version are those it was built with, and it
+succeeded last time. srtbuild.yaml itself is deliberately not a file dependency: its
+bytes also hold settings only the report reads, and editing those must rebuild nothing;
+the digest covers exactly what processing uses. This module knows nothing of SRT syntax.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from doit.dependency import UptodateCalculator, get_file_md5
+from doit.exceptions import TaskFailed
+
+from srtbuild import __version__
+from srtbuild.config import Settings, load_settings
+from srtbuild.discovery import Layout, Source, check_confined, discover, layout
+from srtbuild.errors import SrtbuildError
+from srtbuild.isolation import install_fork_guard, run_isolated
+from srtbuild.processor import process_file, record_failure, write_sidecar
+
+BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.state.StateDB
+
+
+@dataclass
+class Build:
+    """Everything a run needs to make its tasks: settings, where to read and write, which
+    sources, and the options of this run."""
+
+    settings: Settings
+    where: Layout
+    sources: list[Source]
+    stop_on_error: bool = False
+    parallel: int = 0
+    started: float = field(default_factory=time.time)
+
+    @property
+    def key(self) -> str:
+        """What a built file depends on besides its bytes: settings digest and version."""
+        return f"{self.settings.digest()}:{__version__}"
+
+    def glossary_deps(self) -> list[str]:
+        return [_relative(self.where.base, Path(self.settings.root) / g) for g in self.settings.glossary_files]
+
+
+def _relative(base: Path, path: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:
+        return str(path)
+
+
+def plan(
+    settings: Settings,
+    input_dir: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    patterns: list[str] | None = None,
+    recursive: bool | None = None,
+    base: Path | None = None,
+) -> Build:
+    """Resolve folders against the base (srtbuild.yaml's folder), discover the sources and
+    check that no write can leave the output folder."""
+    if base is None:
+        base = Path(settings.root) if settings.path else Path.cwd()
+    where = layout(base, input_dir if input_dir is not None else settings.input,
+                   output_dir if output_dir is not None else settings.output)
+    sources = discover(
+        where,
+        patterns if patterns else settings.patterns,
+        settings.recursive if recursive is None else recursive,
+        settings.exclude,
+    )
+    check_confined(where, sources)
+    return Build(settings=settings, where=where, sources=sources)
+
+
+class Current(UptodateCalculator):
+    """Up to date only if built with these settings and version, and it succeeded.
+
+    It also keeps doit from re-hashing: doit treats a source whose mtime changed but whose
+    bytes did not (a `git clone`, a `touch`) as unchanged, but never stores the new mtime,
+    so it hashes that file again on every later run. Here the new mtime is stored once
+    the bytes are confirmed equal, so the next run is a plain stat again.
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self._set_val: Any = None
+        self._hashes: dict[tuple[str, float, int], str] = {}  # shared deps (glossary) hash once
+
+    def setup(self, dep_manager: Any, tasks_dict: dict) -> None:
+        super().setup(dep_manager, tasks_dict)
+        self._set_val = dep_manager._set
+
+    def __call__(self, task: Any, values: dict) -> bool:
+        if values.get("build") != self.key or values.get("status") != "ok":
+            return False
+        for dep in task.file_dep:
+            state = self.get_val(task.name, dep)
+            if not (isinstance(state, (list, tuple)) and len(state) == 3):
+                continue
+            try:
+                st = os.stat(dep)
+            except OSError:
+                continue  # doit reports the missing dependency
+            if st.st_mtime == state[0] or st.st_size != state[1]:
+                continue
+            ident = (dep, st.st_mtime, st.st_size)
+            digest = self._hashes.get(ident)
+            if digest is None:
+                digest = self._hashes[ident] = get_file_md5(dep)
+            if digest == state[2]:
+                self._set_val(task.name, dep, (st.st_mtime, st.st_size, digest))
+        return True
+
+
+def process_action(src: Source, settings: Settings, key: str, stop_on_error: bool) -> dict | TaskFailed:
+    """doit action for one source. Returns the values doit saves for the task; a file that
+    fails is still a success for doit (its sidecar says `failed`, and `Current` makes it run
+    again next time) unless the run stops on the first error."""
+    started = time.perf_counter()
+    outcome = run_isolated(_process_in_child, (src, settings), settings.timeout_s)
+    if outcome.kind == "ok":
+        summary = outcome.value
+    else:
+        message = outcome.message if outcome.kind != "error" else f"internal error: {outcome.message}"
+        record = record_failure(src.source, src.output, settings, src.rel, message, time.perf_counter() - started)
+        write_sidecar(src.sidecar, record)
+        summary = _summary(record)
+    summary["build"] = key
+    if stop_on_error and summary["status"] != "ok":
+        where = f"{src.rel}:{summary['line']}" if summary.get("line") else src.rel
+        return TaskFailed(f"{where}: error: {summary['error']}")
+    return summary
+
+
+def _process_in_child(src: Source, settings: Settings) -> dict:
+    record, _ = process_file(src.source, src.output, settings, display=src.rel, sidecar=src.sidecar)
+    return _summary(record)
+
+
+def _summary(record: dict) -> dict:
+    """The few fields the progress display and the state keep of a sidecar."""
+    error = record.get("error") or {}
+    return {
+        "status": record["status"],
+        "segments": record["segments"],
+        "corrections": record["corrections"],
+        "error": error.get("message"),
+        "line": error.get("line"),
+    }
+
+
+def report_action(build: Build) -> dict | TaskFailed:
+    from srtbuild.report import write_reports  # the report is only needed by this task
+
+    report = write_reports(build)
+    failed = report["totals"]["failed"]
+    if failed:
+        return TaskFailed(
+            f"{failed} of {report['totals']['files']} files failed; "
+            f"see {os.path.join(build.where.state_dir, 'summary.txt')}"
+        )
+    return {}
+
+
+def process_tasks(build: Build) -> Iterator[dict]:
+    key = build.key
+    current = Current(key)
+    shared_deps = build.glossary_deps()
+    settings = build.settings
+    for src in build.sources:
+        yield {
+            "name": src.rel,
+            "actions": [(process_action, (src, settings, key, build.stop_on_error))],
+            "file_dep": [src.source, *shared_deps],
+            "targets": [src.output, src.sidecar],
+            "uptodate": [current],
+            "clean": True,
+        }
+
+
+def report_task(build: Build) -> dict:
+    state = build.where.state_dir
+    return {
+        "doc": "collect every sidecar into report.json, report.csv and summary.txt",
+        "actions": [(report_action, (build,))],
+        "task_dep": ["process"] if build.sources else [],
+        "uptodate": [False],  # the report always covers the whole collection as it is now
+        "targets": [os.path.join(state, n) for n in ("report.json", "report.csv", "summary.txt")],
+        "clean": True,
+    }
+
+
+def doit_config(build: Build, verbosity: int = 1) -> dict:
+    from srtbuild.progress import reporter_for
+
+    install_fork_guard()  # doit's -n workers must die with the main process
+    return {
+        "backend": BACKEND,
+        "dep_file": build.where.state_file,
+        "check_file_uptodate": "md5",
+        "reporter": reporter_for(build, verbosity),
+        "default_tasks": ["process", "report"],
+    }
+
+
+def dodo(namespace: dict) -> None:
+    """Fill a dodo.py's namespace from the srtbuild.yaml beside it.
+
+    doit runs dodo.py in its own folder, so the paths of tasks and state are relative to
+    it and survive moving the repo. A configuration error ends doit with one line and
+    exit 2, as `srtbuild batch` does.
+    """
+    here = Path(namespace["__file__"]).resolve().parent
+    config = here / "srtbuild.yaml"
+    try:
+        settings = load_settings(config if config.is_file() else None, start=here)
+        build = plan(settings, base=here)
+    except SrtbuildError as exc:
+        print(f"srtbuild: error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+
+    def task_process() -> Iterator[dict]:
+        """correct and check one subtitle source"""
+        yield from process_tasks(build)
+
+    def task_report() -> dict:
+        """collect every sidecar into the reports under OUTPUT/.srtbuild/"""
+        return report_task(build)
+
+    namespace["DOIT_CONFIG"] = doit_config(build)
+    namespace["task_process"] = task_process
+    namespace["task_report"] = task_report
