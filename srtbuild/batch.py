@@ -147,6 +147,12 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
         _export(report, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     if interrupted:
         print("srtbuild: interrupted; finished files are saved, run again to resume", file=sys.stderr)
+        if opts.parallel > 1:
+            # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
+            # hook wait forever on a feeder thread. State, lock and report are done: leave.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     if code == 3 or (code not in (0, 1) and not report["totals"]["failed"]):
         return 3

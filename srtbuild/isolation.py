@@ -73,13 +73,22 @@ def run_isolated(func: Callable[..., Any], args: tuple, timeout_s: float) -> Out
         except Exception as exc:
             return Outcome("error", message=f"{type(exc).__name__}: {exc}")
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    # Ctrl-C reaches the whole process group. Blocked across the fork, it cannot hit the
+    # child before the child ignores it; the parent gets it when it unblocks.
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
+        raise
     if pid == 0:  # the child: do the work, send the result, leave without cleanup
         code = 0
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
             die_with_parent()
             try:
                 payload = pickle.dumps(("ok", func(*args)))
@@ -94,6 +103,7 @@ def run_isolated(func: Callable[..., Any], args: tuple, timeout_s: float) -> Out
             os._exit(code)
     os.close(write_end)
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
         return _collect(pid, read_end, timeout_s)
     except BaseException:  # interrupted while waiting: the child must not outlive this
         _kill(pid)
@@ -118,15 +128,16 @@ def _collect(pid: int, fd: int, timeout_s: float) -> Outcome:
             break
         chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        hint = " (out of memory?)" if sig == signal.SIGKILL else ""
-        return Outcome("died", message=f"worker process was killed by {name}{hint}")
     try:
         kind, value = pickle.loads(b"".join(chunks))
-    except Exception:
+    except Exception:  # no complete result: the child died or exited early
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            hint = " (out of memory?)" if sig == signal.SIGKILL else ""
+            return Outcome("died", message=f"worker process was killed by {name}{hint}")
         return Outcome("died", message=f"worker process exited with status {os.waitstatus_to_exitcode(status)} without a result")
+    # A complete result counts even if the child was killed just after sending it.
     if kind == "ok":
         return Outcome("ok", value)
     return Outcome("error", message=value)

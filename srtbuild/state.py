@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 from typing import Any
 
 try:
@@ -28,6 +30,7 @@ from srtbuild.errors import SrtbuildError
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
 # seeing it means the task's row is complete and can be committed.
 _LAST_KEY = "deps:"
+_FIRST_KEY = "_values_:"  # ... and `_values_:` first: a row between the two is half-recorded
 
 
 class StateBusy(SrtbuildError):
@@ -119,6 +122,7 @@ class StateDB:
             self._lock.release()
             raise
         self._dirty: set[str] = set()
+        self._saving: set[str] = set()
         self._closed = False
 
     def get(self, task_id: str, dependency: str) -> Any:
@@ -131,9 +135,12 @@ class StateDB:
             data = self._cache[task_id] = {}
         data[dependency] = value
         if dependency == _LAST_KEY:
+            self._saving.discard(task_id)
             self._write([task_id])
-        else:
-            self._dirty.add(task_id)
+            return
+        if dependency == _FIRST_KEY:
+            self._saving.add(task_id)
+        self._dirty.add(task_id)
 
     def in_(self, task_id: str) -> bool:
         return task_id in self._cache
@@ -141,6 +148,7 @@ class StateDB:
     def remove(self, task_id: str) -> None:
         self._cache.pop(task_id, None)
         self._dirty.discard(task_id)
+        self._saving.discard(task_id)
         self._conn.execute("delete from doit where task_id=?", (task_id,))
 
     def remove_all(self) -> None:
@@ -160,8 +168,13 @@ class StateDB:
         if self._closed:
             return
         try:
-            if self._dirty:
-                self._write(sorted(self._dirty))
+            # A task interrupted while doit was recording it is left as it was: it runs again.
+            ready = self._dirty - self._saving
+            if ready:
+                self._write(sorted(ready))
+            # Back to one plain file between runs (the WAL is for surviving kills during a
+            # run): readers such as --dry-run then need not create WAL side files.
+            self._conn.execute("pragma journal_mode=delete")
             self._conn.close()
         finally:
             self._closed = True
@@ -169,16 +182,25 @@ class StateDB:
 
 
 def read_values(state_file: str) -> dict[str, dict]:
-    """Every task's saved values, read without taking the lock or changing anything
-    (used by `--dry-run`, which must work while nothing else runs but must not write)."""
+    """Every task's saved data, read without taking the lock or writing anything, not even
+    SQLite's side files (used by `--dry-run`). After a killed run the newest rows may still
+    be in the write-ahead log: then the files are read from a private copy."""
     if not os.path.exists(state_file):
         return {}
     try:
-        conn = sqlite3.connect(f"file:{state_file}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("select task_id, task_data from doit").fetchall()
-        finally:
-            conn.close()
+        if os.path.exists(state_file + "-wal"):
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = os.path.join(tmp, "state.sqlite")
+                shutil.copyfile(state_file, copy)
+                shutil.copyfile(state_file + "-wal", copy + "-wal")
+                return _rows(sqlite3.connect(copy))
+        return _rows(sqlite3.connect(f"file:{state_file}?immutable=1", uri=True))
     except sqlite3.DatabaseError as exc:
         raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
-    return {task_id: json.loads(data) for task_id, data in rows}
+
+
+def _rows(conn: sqlite3.Connection) -> dict[str, dict]:
+    try:
+        return {task_id: json.loads(data) for task_id, data in conn.execute("select task_id, task_data from doit")}
+    finally:
+        conn.close()

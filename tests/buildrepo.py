@@ -1,0 +1,69 @@
+"""Temporary content repos for end-to-end build tests, and ways to look at what a run did."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, srt
+
+sys.path.insert(0, str(ROOT))
+from bench.corpus import lecture  # noqa: E402  (one generator of synthetic lectures)
+
+GOOD = srt(("00:00:01,000", "00:00:03,000", "so um the the lecture starts"),
+           ("00:00:03,500", "00:00:06,000", "and we talk about energy."))
+BAD = "this is not\na subtitle file\n"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def make_repo(root: Path, files: dict[str, str], config: str | None = None) -> Path:
+    """A content repo: srtbuild.yaml (input: lectures, output: build), a dodo.py, sources."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "srtbuild.yaml").write_text(config or "input: lectures\noutput: build\n", encoding="utf-8")
+    (root / "dodo.py").write_text((ROOT / "dodo.py").read_text(encoding="utf-8"), encoding="utf-8")
+    for rel, text in files.items():
+        path = root / "lectures" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def lectures(n: int, cues: int = 20) -> dict[str, str]:
+    return {f"course{i % 3}/lecture{i:03d}.srt": lecture(i, cues) for i in range(n)}
+
+
+def srtbuild(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "srtbuild", *args], cwd=cwd, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def doit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=cwd, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def batch(repo: Path, *extra: str) -> subprocess.CompletedProcess:
+    return srtbuild("batch", "lectures", "build", *extra, cwd=repo)
+
+
+def report(repo: Path, output: str = "build") -> dict:
+    return json.loads((repo / output / ".srtbuild" / "report.json").read_text(encoding="utf-8"))
+
+
+def processed(repo: Path) -> int:
+    return report(repo)["totals"]["processed"]
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    """mtime_ns of every output subtitle: an independent witness of what a run rewrote."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*.srt"))
+            if ".srtbuild" not in p.parts}
+
+
+def tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under `folder` with its mtime and bytes."""
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,207 @@
+"""Runs that are killed, interrupted, overlapped, or lose a worker: state stays true and
+nothing is left running. These start real builds and signal them (Linux)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from buildrepo import ENV, batch, lectures, make_repo, processed, report, tree
+from srtbuild.isolation import run_isolated
+from srtbuild.state import read_values
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
+
+FILES = 24
+CUES = 1500  # about a fifth of a second per file: a run lasts seconds, long enough to hit
+
+
+def start(repo: Path, *extra: str) -> subprocess.Popen:
+    # Own session, so that every process the run starts can be found (and none forgotten).
+    return subprocess.Popen([sys.executable, "-m", "srtbuild", "batch", "lectures", "build", *extra],
+                            cwd=repo, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def sidecars(repo: Path) -> int:
+    return len(list((repo / "build/.srtbuild/metrics").rglob("*.json")))
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+def session_members(sid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        if fh.read().split()[2] != "Z":
+                            members.append(int(entry))
+            except (ProcessLookupError, PermissionError, FileNotFoundError):
+                pass
+    return members
+
+
+def assert_nothing_left(sid: int) -> None:
+    try:
+        wait_for(lambda: not session_members(sid), timeout=10)
+    except AssertionError:
+        raise AssertionError(f"processes left running: {session_members(sid)}") from None
+
+
+def committed(repo: Path) -> int:
+    rows = read_values(str(repo / "build/.srtbuild/state.sqlite"))
+    return sum(1 for k, v in rows.items() if k.startswith("process:") and v.get("_values_:"))
+
+
+def outputs(repo: Path) -> dict:
+    volatile = {"processing_time_s", "processed_at"}
+    found = {}
+    for key, (_, data) in tree(repo / "build").items():
+        if key.endswith(".srt"):
+            found[key] = data
+        elif "/metrics/" in key:
+            found[key] = {k: v for k, v in json.loads(data).items() if k not in volatile}
+    return found
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What a clean, uninterrupted build of the test lectures produces."""
+    repo = make_repo(tmp_path_factory.mktemp("ref") / "repo", lectures(FILES, CUES))
+    assert batch(repo).returncode == 0
+    return outputs(repo)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_kill_9_mid_run_then_resume_redoes_only_unfinished_files(tmp_path: Path, reference: dict, jobs: str) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
+    run = start(repo, "-j", jobs)
+    wait_for(lambda: sidecars(repo) >= 6)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    assert_nothing_left(run.pid)  # workers and per-file children died with the main process
+    done = committed(repo)
+    assert 6 - int(jobs) <= done < FILES
+    again = batch(repo)
+    assert again.returncode == 0, again.stderr
+    assert processed(repo) == FILES - done  # the finished files are not redone
+    leftovers = [p for p in (repo / "build").rglob("*.tmp")]
+    assert outputs(repo) == reference, leftovers
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_gracefully_and_the_next_run_resumes(tmp_path: Path, reference: dict, jobs: str) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
+    run = start(repo, "-j", jobs)
+    wait_for(lambda: sidecars(repo) >= 4)
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole group
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert_nothing_left(run.pid)
+    done = committed(repo)
+    assert 0 < done < FILES
+    assert report(repo)["totals"]["failed"] == 0  # an interrupted file is not a failed one
+    assert batch(repo).returncode == 0
+    assert processed(repo) == FILES - done
+    assert outputs(repo) == reference
+
+
+def test_sigterm_stops_gracefully(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
+    run = start(repo, "-j", "2")
+    wait_for(lambda: sidecars(repo) >= 3)
+    os.kill(run.pid, signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode in (130, 143), err
+    assert_nothing_left(run.pid)
+    done = committed(repo)
+    assert batch(repo).returncode == 0 and processed(repo) == FILES - done
+
+
+def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(12, CUES))
+    first = start(repo)
+    wait_for(lambda: sidecars(repo) >= 1)
+    began = time.monotonic()
+    second = batch(repo)
+    assert second.returncode == 2
+    assert "another srtbuild or doit run" in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - began < 10
+    doit_run = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
+    assert doit_run.returncode != 0 and "another srtbuild or doit run" in doit_run.stdout + doit_run.stderr
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert report(repo)["totals"]["processed"] == 12
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_worker_killed_mid_file_fails_that_file_and_the_run_completes(tmp_path: Path) -> None:
+    files = {"a-long.srt": lectures(1, 15000)["course0/lecture000.srt"], **lectures(5, 50)}
+    repo = make_repo(tmp_path / "repo", files)
+    run = start(repo)
+    # The long file is first in order and takes seconds: its worker is the one alive now.
+    wait_for(lambda: any(_alive(c) for c in _children(run.pid)))
+    victim = next(c for c in _children(run.pid) if _alive(c))
+    os.kill(victim, signal.SIGKILL)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 1, err
+    rep = report(repo)
+    assert rep["totals"]["failed"] == 1 and rep["totals"]["succeeded"] == 5
+    assert rep["errors"][0]["path"] == "a-long.srt"
+    assert "worker process was killed by SIGKILL" in rep["errors"][0]["message"]
+    assert "a-long.srt: error: worker process was killed" in err
+    assert batch(repo).returncode == 0 and processed(repo) == 1  # retried, and only it
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _hang() -> None:
+    time.sleep(60)
+
+
+def _boom() -> None:
+    raise RuntimeError("a bug")
+
+
+def test_isolated_work_reports_death_timeout_errors_and_results() -> None:
+    assert run_isolated(sum, ([1, 2, 3],), 10).value == 6
+    died = run_isolated(_die, (), 10)
+    assert died.kind == "died" and "SIGKILL" in died.message
+    began = time.monotonic()
+    hung = run_isolated(_hang, (), 0.3)
+    assert hung.kind == "timeout" and time.monotonic() - began < 5
+    failed = run_isolated(_boom, (), 10)
+    assert failed.kind == "error" and "RuntimeError: a bug" in failed.message
