@@ -17,10 +17,13 @@ def _umask() -> int:
 _MODE = 0o666 & ~_umask()
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename.
+def write_atomic(path: str | Path, data: bytes, durable: bool = False) -> None:
+    """Write to a temporary file in the same folder, then rename it over `path`.
 
-    Same folder, because a rename is only atomic within one file system.
+    Same folder, because a rename is only atomic within one file system. A killed
+    process leaves the old file or the new one, never half of one. `durable` also
+    flushes the bytes to disk before the rename (survives a power cut, at about a
+    millisecond a file); build outputs can be rebuilt, so they skip it, as make does.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,8 +33,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             if hasattr(os, "fchmod"):
                 os.fchmod(fh.fileno(), _MODE)
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

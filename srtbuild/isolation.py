@@ -1,10 +1,10 @@
-"""Run one unit of work in a child process that may hang or die without taking the build
+"""Run units of work in a child process that may hang or die without taking the build
 down with it.
 
 doit waits forever for a worker that died (killed, out of memory) and has no per-task
-timeout. So each file is processed in a forked child: the caller waits at most
-`timeout_s`, kills the child if it overruns, and reads "died" from an exit by signal.
-Forking a warm process costs about a millisecond, against tens of milliseconds of work.
+timeout. So files are processed in a helper child: the caller waits at most `timeout_s`
+per file, kills the child if it overruns, reads "died" from an exit by signal, and starts
+a fresh child for the next file.
 
 Children never outlive their parent: on Linux they ask the kernel for SIGKILL when the
 parent goes (prctl PR_SET_PDEATHSIG), so `kill -9` of a build leaves no orphans. They
@@ -27,20 +27,29 @@ _PR_SET_PDEATHSIG = 1
 _parent_death_set = False
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to kill this process when its parent exits (Linux; else nothing)."""
+def _load_prctl():
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        parent = os.getppid()
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent went before the request took effect
-            os._exit(1)
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+
+# Loaded once in the parent: a forked child must not pay for loading libc again.
+_prctl = _load_prctl()
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent exits (Linux; else nothing)."""
+    if _prctl is None:
+        return
+    parent = os.getppid()
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent went before the request took effect
+        os._exit(1)
 
 
 def install_fork_guard() -> None:
@@ -65,82 +74,165 @@ class Outcome:
         self.message = message
 
 
-def run_isolated(func: Callable[..., Any], args: tuple, timeout_s: float) -> Outcome:
-    """func(*args) in a forked child; its (picklable) result comes back through a pipe."""
-    if not hasattr(os, "fork"):  # no fork (Windows): in process, without a timeout
-        try:
-            return Outcome("ok", func(*args))
-        except Exception as exc:
-            return Outcome("error", message=f"{type(exc).__name__}: {exc}")
-    read_end, write_end = os.pipe()
-    # Ctrl-C reaches the whole process group. Blocked across the fork, it cannot hit the
-    # child before the child ignores it; the parent gets it when it unblocks.
-    stop = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    try:
-        pid = os.fork()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
-        raise
-    if pid == 0:  # the child: do the work, send the result, leave without cleanup
-        code = 0
-        try:
-            os.close(read_end)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
-            die_with_parent()
+class Helper:
+    """One long-lived child process that runs `func(payload, context)` calls in turn.
+
+    Forking per file would be simplest, but fork and exit of a large parent cost
+    milliseconds each (page tables, copy-on-write faults), more than a short file's work.
+    So one child serves many calls; it is forked lazily, inherits `context` (the
+    settings: never pickled per call), and is replaced after it dies or overruns.
+    Requests and results are length-prefixed pickles over two pipes.
+    """
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.context: Any = None
+        self._to: int = -1
+        self._from: int = -1
+
+    def call(self, func: Callable[[Any, Any], Any], payload: Any, context: Any, timeout_s: float) -> Outcome:
+        if not hasattr(os, "fork"):  # no fork (Windows): in process, without a timeout
             try:
-                payload = pickle.dumps(("ok", func(*args)))
+                return Outcome("ok", func(payload, context))
             except Exception as exc:
-                payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(write_end, view):]
+                return Outcome("error", message=f"{type(exc).__name__}: {exc}")
+        if self.pid is None or context is not self.context:
+            self.stop()
+            self._start(context)
+        try:
+            _send(self._to, (func, payload))
+            return self._receive(timeout_s)
+        except BrokenPipeError:  # it died before reading the request
+            return self._dead()
+        except BaseException:  # interrupted while waiting: the child must not outlive this
+            self.stop(kill=True)
+            raise
+
+    def _start(self, context: Any) -> None:
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        # Ctrl-C reaches the whole process group. Blocked across the fork, it cannot hit
+        # the child before the child ignores it; the parent gets it when it unblocks.
+        stop = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+        try:
+            pid = os.fork()
         except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
+            raise
+        if pid == 0:
+            code = 0
+            try:
+                os.close(req_w)
+                os.close(res_r)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
+                die_with_parent()
+                _serve(req_r, res_w, context)
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
-        return _collect(pid, read_end, timeout_s)
-    except BaseException:  # interrupted while waiting: the child must not outlive this
-        _kill(pid)
-        raise
-    finally:
-        os.close(read_end)
+        os.close(req_r)
+        os.close(res_w)
+        self.pid, self.context, self._to, self._from = pid, context, req_w, res_r
 
+    def _receive(self, timeout_s: float) -> Outcome:
+        deadline = time.monotonic() + timeout_s
+        buf = b""
+        need = 8
+        size: int | None = None
+        while len(buf) < need:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop(kill=True)
+                return Outcome("timeout", message=f"took longer than timeout_s={timeout_s:g} s; stopped")
+            ready, _, _ = select.select([self._from], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._from, max(need - len(buf), 1 << 16))
+            if not chunk:
+                return self._dead()
+            buf += chunk
+            if size is None and len(buf) >= 8:
+                size = int.from_bytes(buf[:8], "little")
+                need = 8 + size
+        kind, value = pickle.loads(buf[8:need])
+        if kind == "ok":
+            return Outcome("ok", value)
+        return Outcome("error", message=value)
 
-def _collect(pid: int, fd: int, timeout_s: float) -> Outcome:
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            _kill(pid)
-            return Outcome("timeout", message=f"took longer than timeout_s={timeout_s:g} s; stopped")
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    try:
-        kind, value = pickle.loads(b"".join(chunks))
-    except Exception:  # no complete result: the child died or exited early
+    def _dead(self) -> Outcome:
+        pid = self.pid
+        self._close()
+        _, status = os.waitpid(pid, 0) if pid else (0, 0)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             hint = " (out of memory?)" if sig == signal.SIGKILL else ""
             return Outcome("died", message=f"worker process was killed by {name}{hint}")
         return Outcome("died", message=f"worker process exited with status {os.waitstatus_to_exitcode(status)} without a result")
-    # A complete result counts even if the child was killed just after sending it.
-    if kind == "ok":
-        return Outcome("ok", value)
-    return Outcome("error", message=value)
+
+    def _close(self) -> None:
+        for fd in (self._to, self._from):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to = self._from = -1
+        self.pid = None
+        self.context = None
+
+    def stop(self, kill: bool = False) -> None:
+        """End the child: closing its request pipe lets it leave; `kill` does not wait."""
+        pid = self.pid
+        if pid is None:
+            return
+        self._close()
+        if kill:
+            _kill(pid)
+        else:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _send(fd: int, obj: Any) -> None:
+    data = pickle.dumps(obj)
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    buf = b""
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def _serve(req: int, res: int, context: Any) -> None:
+    """The child's loop: one request at a time until the parent closes the pipe."""
+    while True:
+        head = _read_exact(req, 8)
+        if head is None:
+            return
+        body = _read_exact(req, int.from_bytes(head, "little"))
+        if body is None:
+            return
+        func, payload = pickle.loads(body)
+        try:
+            result: tuple = ("ok", func(payload, context))
+        except Exception as exc:
+            result = ("error", f"{type(exc).__name__}: {exc}")
+        _send(res, result)
 
 
 def _kill(pid: int) -> None:

@@ -142,7 +142,8 @@ def process_file(
 
 
 def write_sidecar(path: str | Path, record: dict) -> None:
-    write_atomic(path, (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    # Compact: json's C encoder only runs without `indent`, and is several times faster.
+    write_atomic(path, (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def record_failure(

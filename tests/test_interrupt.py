@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from buildrepo import ENV, batch, lectures, make_repo, processed, report, tree
-from srtbuild.isolation import run_isolated
+from srtbuild.isolation import Helper
 from srtbuild.state import read_values
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
@@ -184,24 +184,39 @@ def test_a_worker_killed_mid_file_fails_that_file_and_the_run_completes(tmp_path
     assert batch(repo).returncode == 0 and processed(repo) == 1  # retried, and only it
 
 
-def _die() -> None:
+def _die(payload: object, context: object) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _hang() -> None:
+def _hang(payload: object, context: object) -> None:
     time.sleep(60)
 
 
-def _boom() -> None:
+def _boom(payload: object, context: object) -> None:
     raise RuntimeError("a bug")
 
 
-def test_isolated_work_reports_death_timeout_errors_and_results() -> None:
-    assert run_isolated(sum, ([1, 2, 3],), 10).value == 6
-    died = run_isolated(_die, (), 10)
-    assert died.kind == "died" and "SIGKILL" in died.message
-    began = time.monotonic()
-    hung = run_isolated(_hang, (), 0.3)
-    assert hung.kind == "timeout" and time.monotonic() - began < 5
-    failed = run_isolated(_boom, (), 10)
-    assert failed.kind == "error" and "RuntimeError: a bug" in failed.message
+def _add(payload: int, context: list) -> int:
+    context.append(payload)  # the child's copy: calls share one child while it lives
+    return sum(context)
+
+
+def test_helper_reports_death_timeout_errors_and_results_and_recovers() -> None:
+    helper = Helper()
+    ctx: list = [100]
+    try:
+        assert helper.call(_add, 1, ctx, 10).value == 101
+        assert helper.call(_add, 2, ctx, 10).value == 103  # same child, inherited context
+        assert ctx == [100]  # the parent's context is never touched
+        died = helper.call(_die, None, ctx, 10)
+        assert died.kind == "died" and "SIGKILL" in died.message
+        assert helper.call(_add, 5, ctx, 10).value == 105  # a fresh child
+        began = time.monotonic()
+        hung = helper.call(_hang, None, ctx, 0.3)
+        assert hung.kind == "timeout" and time.monotonic() - began < 5
+        failed = helper.call(_boom, None, ctx, 10)
+        assert failed.kind == "error" and "RuntimeError: a bug" in failed.message
+        assert helper.call(_add, 7, ctx, 10).value == 107  # an exception does not end the child
+    finally:
+        helper.stop()
+    assert helper.pid is None

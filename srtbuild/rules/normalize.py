@@ -26,13 +26,15 @@ def _cp1252_byte(ch: str) -> int | None:
 
 
 def _continuation_class() -> str:
+    # cp1252 maps each byte to one character (its five undefined slots map to themselves
+    # here), so the characters that stand for bytes 0x80-0xBF are found by decoding them.
     chars = []
-    for code in range(0x80, 0x10000):
-        ch = chr(code)
-        b = _cp1252_byte(ch)
-        if b is not None and 0x80 <= b <= 0xBF:
-            chars.append(re.escape(ch))
-    return "[" + "".join(chars) + "]"
+    for byte in range(0x80, 0xC0):
+        try:
+            chars.append(bytes([byte]).decode("cp1252"))
+        except UnicodeDecodeError:
+            chars.append(chr(byte))
+    return "[" + "".join(re.escape(ch) for ch in chars) + "]"
 
 
 _CONT = _continuation_class()
