@@ -49,30 +49,57 @@ class Context:
 
     language: str = "en"
     changes: Changes = field(default_factory=Changes)
+    # Per rule (and its options): results already known. The processor runs the pipeline
+    # until nothing changes; on the second round almost every cue is as a rule left it,
+    # and a lookup here replaces the rule's work.
+    memo: dict = field(default_factory=dict)
+
+    def known(self, rule: str, options: object, kind: type = set) -> Any:
+        key = (rule, id(options))
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = kind()
+        return found
 
 
 TextFix = Callable[[str], str]
 
 
-def fix_texts(cues: list[Cue], rule: str, ctx: Context, fix: TextFix, quick: Callable[[str], bool] | None = None) -> list[Cue]:
+def fix_texts(
+    cues: list[Cue],
+    rule: str,
+    ctx: Context,
+    fix: TextFix,
+    quick: Callable[[str], bool] | None = None,
+    options: object = None,
+) -> list[Cue]:
     """Apply a per-cue text fix, to its fixpoint, and count changed cues.
 
     Running the fix until the text stops changing makes every text rule idempotent on its
     own, whatever its regexes create. `quick` is a cheap test that lets the many cues
-    needing no fix skip the real work.
+    needing no fix skip the real work. The fix must depend on the text and `options` only:
+    texts known to be fixpoints are remembered (in `ctx`) and skipped next time.
     """
+    clean: set[str] = ctx.known(rule, options)
     for cue in cues:
         text = cue.text
-        if not text or (quick is not None and not quick(text)):
+        if not text or text in clean:
+            continue
+        if quick is not None and not quick(text):
+            clean.add(text)
             continue
         new = fix(text)
         rounds = 0
+        settled = False
         while rounds < 4:
             again = fix(new)
             if again == new:
+                settled = True
                 break
             new = again
             rounds += 1
+        if settled:
+            clean.add(new)
         if new != text:
             cue.text = new
             ctx.changes.record(rule, cue.line)

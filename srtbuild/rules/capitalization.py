@@ -76,22 +76,32 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     sentence_start = bool(options["first_cue"])
     # Sentences run in the order viewers read the cues: by start time (a stable sort,
     # the same order the timing rule gives them).
+    # The outcome for a cue depends on its text and on whether a sentence starts there;
+    # remembered per (text, start) for the processor's second round.
+    seen: dict = ctx.known(NAME, options, dict)
     for cue in sorted(cues, key=lambda c: c.start):
         text = cue.text
         if not text:
             continue
-        new = text
-        if sentence_start and not _starts_with_ellipsis(new) and not _starts_with_address(new):
-            new = upper_first_letter(new)
-        if "." in new or "!" in new or "?" in new:
-            new = _within(new, abbreviations)
-        if english and "i" in new:
-            new = _LONE_I.sub(_lone_i, new)
+        known = seen.get((text, sentence_start))
+        if known is None:
+            known = seen[(text, sentence_start)] = _capitalize(text, sentence_start, abbreviations, english)
+        new, count, ends = known
         if new != text:
-            count = sum(1 for a, b in zip(text, new) if a != b)
             cue.text = new
             ctx.changes.record(NAME, cue.line, count)
-        ends = ends_sentence(new, abbreviations)
         if ends is not None:
             sentence_start = ends
     return cues
+
+
+def _capitalize(text: str, sentence_start: bool, abbreviations: frozenset, english: bool) -> tuple[str, int, bool | None]:
+    new = text
+    if sentence_start and not _starts_with_ellipsis(new) and not _starts_with_address(new):
+        new = upper_first_letter(new)
+    if "." in new or "!" in new or "?" in new:
+        new = _within(new, abbreviations)
+    if english and "i" in new:
+        new = _LONE_I.sub(_lone_i, new)
+    count = sum(1 for a, b in zip(text, new) if a != b) if new != text else 0
+    return new, count, ends_sentence(new, abbreviations)

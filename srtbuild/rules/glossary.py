@@ -58,4 +58,4 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             terms[term] += 1
         return canonical
 
-    return fix_texts(cues, NAME, ctx, lambda t: pattern.sub(replace, t), quick=lambda t: pattern.search(t) is not None)
+    return fix_texts(cues, NAME, ctx, lambda t: pattern.sub(replace, t), quick=lambda t: pattern.search(t) is not None, options=options)

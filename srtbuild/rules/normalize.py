@@ -62,4 +62,4 @@ def _fix(text: str, mojibake: bool) -> str:
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     mojibake = options["mojibake"]
-    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, mojibake), quick=lambda t: not t.isascii())
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, mojibake), quick=lambda t: not t.isascii(), options=options)

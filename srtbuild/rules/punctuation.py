@@ -74,4 +74,4 @@ def _fix(text: str) -> str:
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    return fix_texts(cues, NAME, ctx, _fix, quick=_needs)
+    return fix_texts(cues, NAME, ctx, _fix, quick=_needs, options=options)

@@ -57,4 +57,4 @@ def _fix(text: str, language: str) -> str:
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, ctx.language), quick=lambda t: "<" in t)
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, ctx.language), quick=lambda t: "<" in t, options=options)

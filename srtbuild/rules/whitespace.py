@@ -37,4 +37,4 @@ def _fix(text: str, pattern: re.Pattern) -> str:
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     # `.` only when it ends a word: ` .5`, `.NET` and a spaced ellipsis ` ...` stay.
     pattern = SPACE_BEFORE_LOW if spaced_high(ctx.language) else SPACE_BEFORE_ALL
-    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, pattern), quick=_needs)
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, pattern), quick=_needs, options=options)

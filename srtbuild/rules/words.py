@@ -75,7 +75,7 @@ class RepeatedWords:
             new = remove_repeats(text, allow)
             return tidy(new, ctx.language) if new != text else text
 
-        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None)
+        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None, options=options)
 
 
 class Fillers:
@@ -96,11 +96,13 @@ class Fillers:
 
         capital_starts = {id(c) for c in cues if c.text[:1].isupper()}
         had_text = {id(c) for c in cues if c.text}
-        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language), quick=quick)
+        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language), quick=quick, options=options)
         # A cue that held only fillers leaves the sentence where it was: if what came
         # before it ended a sentence (or nothing came before), the next cue starts one.
-        abbreviations = frozenset(a.rstrip(".") for a in capitalization.OPTIONS[0].default)
         emptied = {id(c) for c in cues if not c.text and id(c) in had_text}
+        if not emptied:  # no cue was left empty: no sentence start moves to the next cue
+            return cues
+        abbreviations = frozenset(a.rstrip(".") for a in capitalization.OPTIONS[0].default)
         pending_capital = False
         sentence_open = True  # the first cue starts a sentence
         for cue in sorted(cues, key=lambda c: c.start):

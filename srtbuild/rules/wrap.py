@@ -116,12 +116,15 @@ def wrap_text(text: str, max_len: int, max_lines: int) -> str:
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     max_len = options["max_line_length"]
     max_lines = options["max_lines"]
+    clean: set[str] = ctx.known(NAME, options)  # texts wrap leaves as they are
     for cue in cues:
         text = cue.text
-        if not text or (len(text) <= max_len and "\n" not in text):
+        if not text or (len(text) <= max_len and "\n" not in text) or text in clean:
             continue
         new = wrap_text(text, max_len, max_lines)
-        if new != text:
+        if new == text:
+            clean.add(text)
+        else:
             cue.text = new
             ctx.changes.record(NAME, cue.line)
     return cues
