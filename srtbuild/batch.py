@@ -9,6 +9,7 @@ one state.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -18,17 +19,16 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from doit.cmd_base import TaskLoader2
-from doit.dependency import get_file_md5
 from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
-from srtbuild import __version__
 from srtbuild.atomic import write_atomic
 from srtbuild.config import load_settings
 from srtbuild.errors import UsageError
-from srtbuild.report import render, write_reports
-from srtbuild.state import lock_for, read_values
-from srtbuild.tasks import Build, doit_config, plan, process_tasks, report_task
+from srtbuild.report import LAST_RUN, render, write_reports
+from srtbuild.state import lock_for
+from srtbuild.discovery import Source
+from srtbuild.tasks import REFRESH, Build, doit_config, outdated, plan, process_tasks, report_task
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
 
@@ -50,20 +50,28 @@ class BatchOptions:
 
 
 class _Loader(TaskLoader2):
-    def __init__(self, build: Build, verbosity: int) -> None:
+    """Hands doit the process tasks of `selected` sources (those out of date) and the
+    report; the rest are counted as up to date without building doit tasks for them."""
+
+    def __init__(self, build: Build, selected: list[Source], verbosity: int) -> None:
         super().__init__()
         self.build = build
+        self.selected = selected
         self.verbosity = verbosity
 
     def setup(self, opt_values: dict) -> None:
         pass
 
     def load_doit_config(self) -> dict:
-        return doit_config(self.build, self.verbosity)
+        skipped = len(self.build.sources) - len(self.selected)
+        return doit_config(self.build, self.verbosity, up_to_date=skipped)
 
     def load_tasks(self, cmd: object, pos_args: list) -> list:
-        tasks = generate_tasks("process", process_tasks(self.build), "correct and check one subtitle source")
-        return tasks + generate_tasks("report", report_task(self.build))
+        tasks = []
+        if self.selected:
+            tasks = generate_tasks("process", process_tasks(self.build, self.selected),
+                                   "correct and check one subtitle source")
+        return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected)))
 
 
 def make_build(opts: BatchOptions) -> Build:
@@ -119,32 +127,31 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     interrupted = False
     try:
         with _in_folder(build.where.base), _sigterm_interrupts():
+            selected = [src for src, _ in outdated(build, opts.force)]
             args = ["run"]
-            if opts.parallel > 1:
-                args += ["-n", str(opts.parallel), "-P", "process"]
+            if opts.parallel > 1 and len(selected) > 1:
+                args += ["-n", str(min(opts.parallel, len(selected))), "-P", "process"]
             if opts.force:
                 args.append("--always-execute")
-            args += ["process", "report"]
-            doit = DoitMain(_Loader(build, opts.verbosity), config_filenames=(),
+            args += ["process", "report"] if selected else ["report"]
+            doit = DoitMain(_Loader(build, selected, opts.verbosity), config_filenames=(),
                             extra_config={"BACKEND": {"srtbuild": "srtbuild.state:StateDB"}})
             try:
                 code = doit.run(args)
             except KeyboardInterrupt:
                 interrupted = True
                 code = 130
-            report_file = build.where.absolute(os.path.join(build.where.state_dir, "report.json"))
-            if not report_file.exists() or report_file.stat().st_mtime < build.started:
+            state = build.where.absolute(build.where.state_dir)
+            last = state / LAST_RUN
+            if not last.exists() or last.stat().st_mtime < build.started:
                 # doit did not get to the report task (stopped on an error or interrupted):
                 # the report still covers what exists now.
-                report = write_reports(build)
-            else:
-                import json
-
-                report = json.loads(report_file.read_text(encoding="utf-8"))
+                write_reports(build)
+            brief = json.loads(last.read_text(encoding="utf-8"))
+        if opts.export_report:  # back in the user's folder: FILE is relative to it
+            _export(state, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     finally:
         lock.release()
-    if opts.export_report:
-        _export(report, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     if interrupted:
         print("srtbuild: interrupted; finished files are saved, run again to resume", file=sys.stderr)
         if opts.parallel > 1:
@@ -154,13 +161,16 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             sys.stderr.flush()
             os._exit(130)
         return 130
-    if code == 3 or (code not in (0, 1) and not report["totals"]["failed"]):
+    failed = brief["totals"]["failed"]
+    if code == 3 or (code not in (0, 1) and not failed):
         return 3
-    return 1 if report["totals"]["failed"] or code else 0
+    return 1 if failed or code else 0
 
 
-def _export(report: dict, target: str, fmt: str, worst: int, out: TextIO) -> None:
-    text = render(report, fmt, worst)
+def _export(state: Path, target: str, fmt: str, worst: int, out: TextIO) -> None:
+    text = (state / "report.json").read_text(encoding="utf-8")
+    if fmt != "json":
+        text = render(json.loads(text), fmt, worst)
     if target == "-":
         out.write(text)
         out.flush()
@@ -168,55 +178,12 @@ def _export(report: dict, target: str, fmt: str, worst: int, out: TextIO) -> Non
         write_atomic(target, text.encode("utf-8"))
 
 
-def why(build: Build, force: bool = False) -> list[tuple[str, str]]:
-    """For each source that a run would process, the reason; read-only."""
-    saved = read_values(str(build.where.absolute(build.where.state_file)))
-    key = build.key
-    digest = build.settings.digest()
-    shared = build.glossary_deps()
-    base = build.where.base
-    plan_: list[tuple[str, str]] = []
-    for src in build.sources:
-        reason = "forced (--force)" if force else _reason(saved.get("process:" + src.rel), src, shared, key, digest, base)
-        if reason:
-            plan_.append((src.rel, reason))
-    return plan_
-
-
-def _reason(data: dict | None, src: object, shared: list[str], key: str, digest: str, base: Path) -> str | None:
-    if not data:
-        return "new"
-    values = data.get("_values_:") or {}
-    if values.get("status") != "ok":
-        return "failed last time"
-    if values.get("build") != key:
-        built_digest = str(values.get("build", "")).split(":", 1)[0]
-        return "settings changed" if built_digest != digest else f"srtbuild upgraded (now {__version__})"
-    for path in (src.output, src.sidecar):  # type: ignore[attr-defined]
-        if not (base / path).exists():
-            return "output missing"
-    deps = [src.source, *shared]  # type: ignore[attr-defined]
-    if set(data.get("deps:") or []) != set(deps):
-        return "glossary files changed"
-    for dep in deps:
-        state = data.get(dep)
-        try:
-            st = os.stat(base / dep)
-        except OSError:
-            return f"{dep} missing"
-        if not state or len(state) != 3:
-            return "source changed" if dep == src.source else "glossary changed"  # type: ignore[attr-defined]
-        if st.st_mtime == state[0]:
-            continue
-        if st.st_size != state[1] or get_file_md5(str(base / dep)) != state[2]:
-            return "source changed" if dep == src.source else "glossary changed"  # type: ignore[attr-defined]
-    return None
-
-
 def dry_run(build: Build, force: bool, out: TextIO) -> int:
-    todo = why(build, force)
-    for rel, reason in todo:
-        out.write(f"would process {rel}: {reason}\n")
+    """List what a run would process and why; reads the state, writes nothing."""
+    with _in_folder(build.where.base):
+        todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
+    for src, reason in todo:
+        out.write(f"would process {src.rel}: {reason}\n")
     out.write(f"{len(todo)} to process, {len(build.sources) - len(todo)} up to date "
               f"({len(build.sources)} sources in {build.where.input})\n")
     return 0

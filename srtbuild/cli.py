@@ -37,9 +37,17 @@ def _version() -> str:
     return f"srtbuild {__version__} (doit {doit_version}, Python {platform.python_version()})"
 
 
+class _VersionAction(argparse.Action):
+    """--version, computed only when asked for (reading package metadata is slow)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: object, values: object, option: str | None = None) -> None:
+        print(_version())
+        raise SystemExit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="srtbuild", description="Make-style incremental builds for subtitle collections.")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 

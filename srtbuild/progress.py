@@ -44,13 +44,15 @@ class ProgressReporter:
     verbosity = 1  # 0 quiet: errors only; 1 progress and a summary; 2 every file
     input_dir = "."
     stream: TextIO | None = None
+    initially_up_to_date = 0
 
     def __init__(self, outstream: Any, options: dict) -> None:
         self.err = self.stream or sys.stderr
         self.live = self.verbosity >= 1 and hasattr(self.err, "isatty") and self.err.isatty()
         self.started = time.monotonic()
         self.first_work: float | None = None
-        self.processed = self.up_to_date = self.failed = self.segments = 0
+        self.processed = self.failed = self.segments = 0
+        self.up_to_date = self.initially_up_to_date
         self.last_draw = 0.0
         self.last_log = self.started
         self.report_failed: str | None = None
@@ -170,10 +172,12 @@ class ProgressReporter:
             self.last_log = now
 
 
-def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None) -> type:
-    """A reporter class bound to one build (doit wants a class, and makes the instance)."""
+def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, up_to_date: int = 0) -> type:
+    """A reporter class bound to one build (doit wants a class, and makes the instance).
+    `up_to_date` counts sources found current before doit started."""
     return type("SrtbuildReporter", (ProgressReporter,), {
         "total": len(build.sources),
+        "initially_up_to_date": up_to_date,
         "verbosity": verbosity,
         "input_dir": build.where.input.replace(os.sep, "/"),
         "stream": stream,
