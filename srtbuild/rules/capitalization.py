@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.text import visible, upper_first_letter
+from srtbuild.rules.text import ALNUM, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
 NAME = "capitalization"
@@ -19,7 +19,10 @@ OPTIONS = (
 
 _END = re.compile(r"(?<!\.)([.!?])[\"'\u2019\u201d\u00bb)\]]*(?:<[^<>]*>|\{\\[^{}]*\})*\s+")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
-_LONE_I = re.compile(r"(?<![\w'\u2019.-])i(?=(?:['\u2019](?:m|ve|ll|d))?(?![\w'\u2019-])(?!\.\w))")
+# The literal `i` comes first and the look-behind after it (`i(?<!Xi)` is `(?<!X)i`), so
+# the regex engine can skip ahead to each `i` instead of trying every position.
+_LONE_I = re.compile(r"i(?<![\w'\u2019.-]i)(?=(?:['\u2019](?:m|ve|ll|d))?(?![\w'\u2019-])(?!\.\w))")
+_DOTTED = re.compile(r"\w\.\w")
 _CODE_AROUND_I = re.compile(r"(?:for|let|int|var)\s$")
 _CODE_AFTER_I = re.compile(r"\s*(?:in\b|[=+\-*/<>\[\]()]|\+\+)")
 
@@ -50,7 +53,7 @@ def _lone_i(match: re.Match) -> str:
 def ends_sentence(text: str, abbreviations: frozenset) -> bool | None:
     """True/False for a cue that has words; None for one that says nothing either way."""
     shown = visible(text).rstrip().rstrip("\"'\u2019\u201d\u00bb)]")
-    if not any(ch.isalnum() for ch in shown):
+    if ALNUM.search(shown) is None:
         return None
     if shown.endswith(("...", "\u2026")):
         return False
@@ -67,7 +70,7 @@ def _starts_with_address(text: str) -> bool:
     """`www.example.com`, `model.py`, `@user`: names whose case is not ours to change."""
     words = visible(text).split(None, 1)
     first = words[0] if words else ""
-    return "/" in first or "@" in first or re.search(r"\w\.\w", first) is not None
+    return "/" in first or "@" in first or _DOTTED.search(first) is not None
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:

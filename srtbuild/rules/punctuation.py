@@ -13,6 +13,8 @@ DOC = "A missing space after . ! ? , before a letter added (not in URLs, decimal
 OPTIONS = ()
 
 # punctuation glued to the next letter, with a letter or digit before it
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LETTERS_END = re.compile(r"[^\W\d_]+$")
 _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
 _GLUED_QUICK = re.compile(r"[.!?,][^\W\d_]")  # no look-behind: the engine can skip ahead fast
 
@@ -53,8 +55,8 @@ def _sentence_glue(text: str, dot: int, after: int, token: str) -> bool:
     is taken for a sentence only when nothing says file, domain or code: a known
     extension or top-level domain, a short left part (`np.zeros`), more dots, `_`, `(`.
     """
-    before_word = re.search(r"[^\W\d_]+$", text[:dot])
-    after_word = re.match(r"[^\W\d_]+", text[after:])
+    before_word = _LETTERS_END.search(text, 0, dot)
+    after_word = _LETTERS.match(text, after)
     if before_word is None or after_word is None or len(before_word.group()) < 2:
         return False
     if text[after].isupper():

@@ -23,8 +23,12 @@ def visible(text: str) -> str:
     return TAG.sub("", text)
 
 
+# `[^\W_]` is exactly str.isalnum() (re's \w is isalnum() or `_`), found in C.
+ALNUM = re.compile(r"[^\W_]")
+
+
 def has_words(text: str) -> bool:
-    return any(ch.isalnum() for ch in visible(text))
+    return ALNUM.search(visible(text)) is not None
 
 
 # Languages whose typography puts a (thin) space before high punctuation (; : ! ?).
