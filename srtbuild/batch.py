@@ -28,7 +28,8 @@ from srtbuild.errors import UsageError
 from srtbuild.report import LAST_RUN, render, write_reports
 from srtbuild.state import lock_for
 from srtbuild.discovery import Source
-from srtbuild.tasks import REFRESH, Build, doit_config, outdated, plan, process_tasks, report_task
+from srtbuild.tasks import Build, doit_config, plan, process_tasks, report_task
+from srtbuild.uptodate import PROCESS, REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
 
@@ -69,7 +70,7 @@ class _Loader(TaskLoader2):
     def load_tasks(self, cmd: object, pos_args: list) -> list:
         tasks = []
         if self.selected:
-            tasks = generate_tasks("process", process_tasks(self.build, self.selected),
+            tasks = generate_tasks(PROCESS, process_tasks(self.build, self.selected),
                                    "correct and check one subtitle source")
         return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected)))
 
@@ -133,7 +134,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 args += ["-n", str(min(opts.parallel, len(selected))), "-P", "process"]
             if opts.force:
                 args.append("--always-execute")
-            args += ["process", "report"] if selected else ["report"]
+            args += [PROCESS, "report"] if selected else ["report"]
             doit = DoitMain(_Loader(build, selected, opts.verbosity), config_filenames=(),
                             extra_config={"BACKEND": {"srtbuild": "srtbuild.state:StateDB"}})
             try:

@@ -181,7 +181,6 @@ class _Scan:
         files: dict[str, Entry] = {}
         subdirs: list[str] = []
         tally = Tally()
-        removed_any = False
         with os.scandir(path) as it:
             for item in it:
                 if item.is_dir(follow_symlinks=False):
@@ -190,7 +189,6 @@ class _Scan:
                     target = want.get(item.name)
                     if target is None:
                         _remove(item.path, folder, item.name, self.output_root, self.removed)
-                        removed_any = True
                         continue
                     old = before.files.get(item.name) if before else None
                     entry, row = _read(item.path, target, old)

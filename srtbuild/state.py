@@ -253,7 +253,7 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
     n = len(task_prefix)
     shared_paths = [_json_key(d) for d in shared]
     columns = ", ".join(
-        f"json_extract(task_data, '$.\"' || ? || '\"')" if key is not None else "NULL" for key in shared_paths
+        "json_extract(task_data, '$.\"' || ? || '\"')" if key is not None else "NULL" for key in shared_paths
     )
     sql = (
         "select substr(task_id, ?), json_extract(task_data, '$.\"_values_:\".build'), "

@@ -198,6 +198,23 @@ def test_usage_errors_exit_2_with_one_line(repo: Path, args: list[str], message:
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("output", ["lectures", "."])
+def test_an_output_folder_that_would_overwrite_the_sources_is_refused(repo: Path, output: str) -> None:
+    before = tree(repo / "lectures")
+    run = srtbuild("batch", "lectures", output, cwd=repo)
+    assert run.returncode == 2 and "must not be (or contain) the input folder" in run.stderr
+    assert tree(repo / "lectures") == before
+
+
+def test_an_explicit_config_is_used(repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text("pipeline: [whitespace]\n", encoding="utf-8")
+    assert batch(repo, "--config", str(other)).returncode == 0
+    assert set(report(repo)["totals"]["corrections_by_rule"]) <= {"whitespace"}
+    missing = batch(repo, "--config", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2 and "nope.yaml" in missing.stderr
+
+
 def test_bad_config_exits_2_naming_file_line_and_column(repo: Path) -> None:
     (repo / "srtbuild.yaml").write_text("input: lectures\nquality: {max_cps: fast}\n", encoding="utf-8")
     run = batch(repo)

@@ -17,7 +17,8 @@ from doit.dependency import JSONCodec
 from buildrepo import GOOD, batch, lectures, make_repo, report
 from srtbuild.config import load_settings
 from srtbuild.state import StateCorrupt, StateDB, lock_for, read_briefs, read_values
-from srtbuild.tasks import REFRESH, outdated, plan
+from srtbuild.tasks import plan
+from srtbuild.uptodate import REFRESH, outdated
 
 
 def _rows(path: Path) -> dict:
