@@ -163,3 +163,16 @@ def test_history_keeps_earlier_reports_of_runs_that_changed_something(tmp_path: 
         (repo / "lectures/a.srt").write_text(GOOD + "\n" * (n + 1), encoding="utf-8")
         assert batch(repo).returncode == 0
     assert len(list(history.iterdir())) == 2
+
+
+def test_upgrading_srtbuild_rebuilds_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
+    assert batch(repo).returncode == 0
+    assert outdated(_plan(repo)) == []
+    import srtbuild.tasks
+    import srtbuild.uptodate
+
+    monkeypatch.setattr(srtbuild.tasks, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.uptodate, "__version__", "99.0.0")
+    assert {r for _, r in outdated(_plan(repo))} == {"srtbuild upgraded (now 99.0.0)"}
