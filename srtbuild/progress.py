@@ -8,6 +8,7 @@ runs in the main process (doit relays worker events), so counting here is safe.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from typing import Any, TextIO
@@ -163,7 +164,9 @@ class ProgressReporter:
         now = time.monotonic()
         if self.live:
             if now - self.last_draw >= _DRAW_EVERY_S:
-                self.err.write("\r\x1b[K" + self.status_line())
+                # One screen line: a wrapped line could not be redrawn in place.
+                width = max(shutil.get_terminal_size().columns - 1, 20)
+                self.err.write("\r\x1b[K" + self.status_line()[:width])
                 self.err.flush()
                 self.last_draw = now
         elif self.processed and now - self.last_log >= _LOG_EVERY_S:
