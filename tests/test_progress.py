@@ -23,7 +23,8 @@ def _task(name: str, **values: object) -> SimpleNamespace:
     return SimpleNamespace(name=name, values=values)
 
 
-def test_terminal_shows_a_live_line_with_rate_and_time_left_then_a_summary() -> None:
+def test_terminal_shows_a_live_line_with_rate_and_time_left_then_a_summary(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
     out = _Tty()
     rep = _reporter(out)
     rep.execute_task(_task("process:a.srt"))
@@ -35,6 +36,15 @@ def test_terminal_shows_a_live_line_with_rate_and_time_left_then_a_summary() -> 
     assert "\r\x1b[K[" in text and "files/s" in text and "ETA" in text and "MB" in text
     assert "lectures/b.srt:7: error: no cue found\n" in text
     assert "srtbuild: 2 processed, 2 up to date, 1 failed; 100 cues in" in text
+
+
+def test_the_live_line_fits_the_terminal(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    out = _Tty()
+    rep = _reporter(out)
+    rep.add_success(_task("process:a.srt", status="ok", segments=100, corrections=3))
+    drawn = out.getvalue().split("\r\x1b[K")[-1]
+    assert 0 < len(drawn) <= 39
 
 
 def test_a_log_gets_plain_lines_and_quiet_only_errors() -> None:
