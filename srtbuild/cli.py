@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
     b.set_defaults(func=cmd_batch, force=False)
 
+    c = sub.add_parser("compare", help="what changed between two report.json files")
+    c.add_argument("old", metavar="OLD_REPORT")
+    c.add_argument("new", metavar="NEW_REPORT")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.add_argument("--fail-on-regression", action="store_true",
+                   help="exit 1 if a file newly fails or the mean quality after correction dropped")
+    c.set_defaults(func=cmd_compare)
+
     i = sub.add_parser("init", help="write a starter dodo.py, srtbuild.yaml and glossary into DIR")
     i.add_argument("dir", nargs="?", default=".", metavar="DIR")
     i.add_argument("--input", default="subtitles", help="source folder name to put in srtbuild.yaml")
@@ -138,6 +146,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
         export_format=args.export_format, verbosity=2 if args.verbose else 0 if args.quiet else 1,
     )
     return run_batch(opts)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from srtbuild.compare import compare, load_report, regressed, text
+
+    diff = compare(load_report(args.old), load_report(args.new))
+    if args.json:
+        json.dump(diff, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text(diff))
+    if args.fail_on_regression and regressed(diff):
+        print("srtbuild: quality regressed (a file newly fails or the mean quality dropped)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:

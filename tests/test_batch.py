@@ -322,3 +322,26 @@ def test_root_dodo_builds_the_bundled_examples(tmp_path: Path) -> None:
     run = doit(cwd=repo)
     assert run.returncode == 0, run.stderr
     assert report(repo)["totals"]["succeeded"] == len(list((ROOT / "examples").rglob("*.srt")))
+
+
+def test_compare_two_reports_and_fail_on_regression(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD, "c.srt": GOOD})
+    assert batch(repo).returncode == 0
+    old = tmp_path / "old.json"
+    shutil.copy(repo / "build/.srtbuild/report.json", old)
+    (repo / "lectures/b.srt").write_text(BAD, encoding="utf-8")
+    (repo / "lectures/c.srt").unlink()
+    (repo / "lectures/d.srt").write_text(GOOD, encoding="utf-8")
+    assert batch(repo).returncode == 1
+    new = repo / "build/.srtbuild/report.json"
+    run = srtbuild("compare", str(old), str(new), "--json", cwd=repo)
+    assert run.returncode == 0
+    diff = json.loads(run.stdout)
+    assert (diff["added"], diff["removed"], diff["newly_failed"]) == (["d.srt"], ["c.srt"], ["b.srt"])
+    assert diff["totals"]["failed"] == {"old": 0, "new": 1, "change": 1}
+    gate = srtbuild("compare", str(old), str(new), "--fail-on-regression", cwd=repo)
+    assert gate.returncode == 1 and "newly failed (1):\n  b.srt" in gate.stdout
+    same = srtbuild("compare", str(new), str(new), "--fail-on-regression", cwd=repo)
+    assert same.returncode == 0
+    bad = srtbuild("compare", str(old), str(repo / "srtbuild.yaml"), cwd=repo)
+    assert bad.returncode == 2 and "not a readable report.json" in bad.stderr
