@@ -25,6 +25,8 @@ try:
 except ImportError:  # Windows: no advisory locks of this kind; runs are not guarded there
     fcntl = None  # type: ignore[assignment]
 
+from doit.exceptions import InvalidDodoFile
+
 from srtbuild.errors import SrtbuildError
 
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
@@ -33,11 +35,12 @@ _LAST_KEY = "deps:"
 _FIRST_KEY = "_values_:"  # ... and `_values_:` first: a row between the two is half-recorded
 
 
-class StateBusy(SrtbuildError):
+# Also doit's InvalidDodoFile: plain `doit` then prints "ERROR: <message>", no traceback.
+class StateBusy(SrtbuildError, InvalidDodoFile):
     exit_code = 2
 
 
-class StateCorrupt(SrtbuildError):
+class StateCorrupt(SrtbuildError, InvalidDodoFile):
     exit_code = 2
 
 

@@ -145,6 +145,7 @@ def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> N
     assert time.monotonic() - began < 10
     doit_run = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
     assert doit_run.returncode != 0 and "another srtbuild or doit run" in doit_run.stdout + doit_run.stderr
+    assert "Traceback" not in doit_run.stdout + doit_run.stderr
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert report(repo)["totals"]["processed"] == 12
