@@ -345,3 +345,10 @@ def test_compare_two_reports_and_fail_on_regression(tmp_path: Path) -> None:
     assert same.returncode == 0
     bad = srtbuild("compare", str(old), str(repo / "srtbuild.yaml"), cwd=repo)
     assert bad.returncode == 2 and "not a readable report.json" in bad.stderr
+
+
+def test_doit_with_a_bad_config_says_so_in_one_line(repo: Path) -> None:
+    (repo / "srtbuild.yaml").write_text("input: lectures\nquality: {max_cps: fast}\n", encoding="utf-8")
+    run = doit(cwd=repo)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "srtbuild.yaml:2:" in run.stderr and "Traceback" not in run.stderr
