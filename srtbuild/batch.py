@@ -28,7 +28,7 @@ from srtbuild.errors import UsageError
 from srtbuild.report import LAST_RUN, render, write_reports
 from srtbuild.state import lock_for
 from srtbuild.discovery import Source
-from srtbuild.tasks import Build, doit_config, plan, process_tasks, report_task
+from srtbuild.tasks import Build, doit_config, finish, plan, process_tasks, report_task
 from srtbuild.uptodate import PROCESS, REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
@@ -142,6 +142,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             except KeyboardInterrupt:
                 interrupted = True
                 code = 130
+            finally:
+                finish()
             state = build.where.absolute(build.where.state_dir)
             last = state / LAST_RUN
             if not last.exists() or last.stat().st_mtime < build.started:

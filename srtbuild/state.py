@@ -80,6 +80,18 @@ class RunLock:
         os.write(fd, str(os.getpid()).encode("ascii"))
         self._held[self.path] = [fd, 1]
 
+    @classmethod
+    def _forget_in_child(cls) -> None:
+        # A forked child (doit worker, helper) must not keep the lock alive after the run
+        # ends: it closes its copies; the lock stays with the process that took it.
+        for fd, _ in cls._held.values():
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        cls._held.clear()
+
     def release(self) -> None:
         held = self._held.get(self.path)
         if held is None:
@@ -89,6 +101,10 @@ class RunLock:
             del self._held[self.path]
             if held[0] is not None:
                 os.close(held[0])  # closing drops the flock
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=RunLock._forget_in_child)
 
 
 def lock_for(state_file: str) -> RunLock:

@@ -95,6 +95,11 @@ def plan(
 _helper = Helper()
 
 
+def finish() -> None:
+    """End this process's helper child (it would also end when this process does)."""
+    _helper.stop()
+
+
 def process_action(src: Source, settings: Settings, key: str, stop_on_error: bool) -> dict | TaskFailed:
     """doit action for one source. Returns the values doit saves for the task; a file that
     fails is still a success for doit (its sidecar says `failed`, and `Current` makes it run
