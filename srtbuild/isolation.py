@@ -38,12 +38,14 @@ def _load_prctl():
         return None
 
 
-# Loaded once in the parent: a forked child must not pay for loading libc again.
-_prctl = _load_prctl()
+_prctl: Any = False  # not looked up yet: ctypes is loaded only in processes that fork
 
 
 def die_with_parent() -> None:
     """Ask the kernel to kill this process when its parent exits (Linux; else nothing)."""
+    global _prctl
+    if _prctl is False:
+        _prctl = _load_prctl()
     if _prctl is None:
         return
     parent = os.getppid()
