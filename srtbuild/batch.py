@@ -1,10 +1,7 @@
-"""`srtbuild batch`: run the build's doit tasks in-process, without a dodo.py.
+"""`srtbuild batch`: options, the run lock, the dry run, signals, exit codes.
 
-doit is embedded through a DoitMain with our own task loader: no doit.cfg or
-pyproject.toml of the user's is read (`config_filenames=()`), user paths never travel as
-doit's positional arguments (it would take `a=b.srt` for a variable), and the state file,
-backend and tasks are exactly those a dodo.py gets, so `doit` and `srtbuild batch` share
-one state.
+The build itself is doit's (srtbuild.embed runs it in-process, with the tasks and the
+state a dodo.py gets), after srtbuild.uptodate has picked the sources doit would run.
 """
 
 from __future__ import annotations
@@ -16,20 +13,17 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator, TextIO
-
-from doit.cmd_base import TaskLoader2
-from doit.doit_cmd import DoitMain
-from doit.loader import generate_tasks
 
 from srtbuild.atomic import write_atomic
 from srtbuild.config import load_settings
 from srtbuild.errors import UsageError
-from srtbuild.report import LAST_RUN, render, write_reports
+from srtbuild.progress import reporter_for
+from srtbuild.project import Build, plan
+from srtbuild.report import LAST_RUN, failure_note, render, write_reports
 from srtbuild.state import lock_for
-from srtbuild.discovery import Source
-from srtbuild.tasks import Build, doit_config, finish, plan, process_tasks, report_task
-from srtbuild.uptodate import PROCESS, REFRESH, outdated
+from srtbuild.uptodate import REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
 
@@ -48,31 +42,6 @@ class BatchOptions:
     export_report: str | None = None
     export_format: str = "json"
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
-
-
-class _Loader(TaskLoader2):
-    """Hands doit the process tasks of `selected` sources (those out of date) and the
-    report; the rest are counted as up to date without building doit tasks for them."""
-
-    def __init__(self, build: Build, selected: list[Source], verbosity: int) -> None:
-        super().__init__()
-        self.build = build
-        self.selected = selected
-        self.verbosity = verbosity
-
-    def setup(self, opt_values: dict) -> None:
-        pass
-
-    def load_doit_config(self) -> dict:
-        skipped = len(self.build.sources) - len(self.selected)
-        return doit_config(self.build, self.verbosity, up_to_date=skipped)
-
-    def load_tasks(self, cmd: object, pos_args: list) -> list:
-        tasks = []
-        if self.selected:
-            tasks = generate_tasks(PROCESS, process_tasks(self.build, self.selected),
-                                   "correct and check one subtitle source")
-        return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected)))
 
 
 def make_build(opts: BatchOptions) -> Build:
@@ -129,21 +98,18 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     try:
         with _in_folder(build.where.base), _sigterm_interrupts():
             selected = [src for src, _ in outdated(build, opts.force)]
-            args = ["run"]
-            if opts.parallel > 1 and len(selected) > 1:
-                args += ["-n", str(min(opts.parallel, len(selected))), "-P", "process"]
-            if opts.force:
-                args.append("--always-execute")
-            args += [PROCESS, "report"] if selected else ["report"]
-            doit = DoitMain(_Loader(build, selected, opts.verbosity), config_filenames=(),
-                            extra_config={"BACKEND": {"srtbuild": "srtbuild.state:StateDB"}})
-            try:
-                code = doit.run(args)
-            except KeyboardInterrupt:
-                interrupted = True
-                code = 130
-            finally:
-                finish()
+            if selected:
+                from srtbuild.embed import run_doit  # doit is loaded only when there is work
+
+                try:
+                    code = run_doit(build, selected, opts.parallel, opts.force, opts.verbosity)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    code = 130
+            else:
+                # Nothing to process: of doit's tasks only `report` would run. Its action
+                # is run here, without loading doit at all.
+                code = _report_only(build, opts.verbosity)
             state = build.where.absolute(build.where.state_dir)
             last = state / LAST_RUN
             if not last.exists() or last.stat().st_mtime < build.started:
@@ -168,6 +134,15 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     if code == 3 or (code not in (0, 1) and not failed):
         return 3
     return 1 if failed or code else 0
+
+
+def _report_only(build: Build, verbosity: int) -> int:
+    reporter = reporter_for(build, verbosity, up_to_date=len(build.sources))(None, {})
+    note = failure_note(build, write_reports(build))
+    if note:
+        reporter.add_failure(SimpleNamespace(name="report"), SimpleNamespace(get_msg=lambda: note))
+    reporter.complete_run()
+    return 1 if note else 0
 
 
 def _export(state: Path, target: str, fmt: str, worst: int, out: TextIO) -> None:

@@ -56,13 +56,19 @@ def die_with_parent() -> None:
 
 def install_fork_guard() -> None:
     """Make every process forked from now on (doit's `-n` workers among them) die with
-    its parent. doit's workers otherwise wait forever on their job queue after the main
-    process is killed."""
+    its parent, and leave Ctrl-C to it. doit's workers otherwise wait forever on their
+    job queue after the main process is killed, and print tracebacks when the terminal's
+    SIGINT reaches them too; the main process stops them itself."""
     global _parent_death_set
     if _parent_death_set or not hasattr(os, "register_at_fork"):
         return
     _parent_death_set = True
-    os.register_at_fork(after_in_child=die_with_parent)
+    os.register_at_fork(after_in_child=_guard_child)
+
+
+def _guard_child() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
 
 
 class Outcome:

@@ -21,7 +21,7 @@ from typing import Any
 from srtbuild import __version__
 from srtbuild.atomic import write_atomic
 from srtbuild.sidecars import CSV_FIELDS, Collected, collect, csv_line
-from srtbuild.tasks import Build
+from srtbuild.project import Build
 
 REPORT_SCHEMA = "srtbuild.report/1"
 CACHE_NAME = "sidecars.cache"
@@ -200,3 +200,11 @@ def write_reports(build: Build) -> dict[str, Any]:
                  summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
     write_atomic(os.path.join(state, LAST_RUN), json_text(report).encode("utf-8"))
     return report
+
+
+def failure_note(build: Build, report: dict) -> str | None:
+    """The one line that says files failed, or None."""
+    failed = report["totals"]["failed"]
+    if not failed:
+        return None
+    return f"{failed} of {report['totals']['files']} files failed; see {os.path.join(build.where.state_dir, 'summary.txt')}"

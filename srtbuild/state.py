@@ -25,8 +25,6 @@ try:
 except ImportError:  # Windows: no advisory locks of this kind; runs are not guarded there
     fcntl = None  # type: ignore[assignment]
 
-from doit.exceptions import InvalidDodoFile
-
 from srtbuild.errors import SrtbuildError
 
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
@@ -35,12 +33,11 @@ _LAST_KEY = "deps:"
 _FIRST_KEY = "_values_:"  # ... and `_values_:` first: a row between the two is half-recorded
 
 
-# Also doit's InvalidDodoFile: plain `doit` then prints "ERROR: <message>", no traceback.
-class StateBusy(SrtbuildError, InvalidDodoFile):
+class StateBusy(SrtbuildError):
     exit_code = 2
 
 
-class StateCorrupt(SrtbuildError, InvalidDodoFile):
+class StateCorrupt(SrtbuildError):
     exit_code = 2
 
 
@@ -122,7 +119,13 @@ class StateDB:
         folder = os.path.dirname(os.path.abspath(name))
         os.makedirs(folder, exist_ok=True)
         self._lock = lock_for(name)
-        self._lock.acquire()
+        try:
+            self._lock.acquire()
+        except StateBusy as exc:
+            # doit prints an InvalidDodoFile as one line, "ERROR: ...", not a traceback.
+            from doit.exceptions import InvalidDodoFile
+
+            raise InvalidDodoFile(str(exc)) from None
         try:
             self._conn = sqlite3.connect(name, isolation_level=None)  # we commit explicitly
             self._conn.execute("pragma journal_mode=wal")
@@ -131,9 +134,9 @@ class StateDB:
             self._conn.execute("select count(*) from doit").fetchone()  # a damaged file fails here
         except (sqlite3.DatabaseError, ValueError) as exc:
             self._lock.release()
-            raise StateCorrupt(
-                f"the build state is unreadable ({exc}); delete it to rebuild everything", name
-            ) from None
+            from doit.exceptions import InvalidDodoFile
+
+            raise InvalidDodoFile(f"{name}: the build state is unreadable ({exc}); delete it to rebuild everything") from None
         except BaseException:
             self._lock.release()
             raise

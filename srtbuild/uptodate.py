@@ -1,74 +1,36 @@
-"""When a source must be processed again: doit's up-to-date check for our tasks, and the
-same decision made before doit starts.
+"""When a source must be processed again, decided before doit starts.
 
-`Current` is the `uptodate` callable of every process task (settings digest, version,
-last status; and storing the new mtime of a file whose bytes did not change). `outdated`
-makes doit's whole decision (Current, targets, file dependencies) for every source from a
-few fields of the state, so that `srtbuild batch` hands doit only the sources it would
-run: building 10,000 doit tasks to find them all up to date costs seconds.
+`outdated` makes doit's whole decision for a process task (srtbuild.tasks.Current: the
+settings digest, version and last status; the targets; the file dependencies) for every
+source from a few fields of the state, so that `srtbuild batch` hands doit only the
+sources it would run: building 10,000 doit tasks to find them all up to date costs
+seconds. It imports nothing of doit.
 """
 
 from __future__ import annotations
 
-import inspect
+import hashlib
 import json
 import os
 from typing import TYPE_CHECKING, Any
-
-from doit.dependency import UptodateCalculator, get_file_md5
 
 from srtbuild import __version__
 from srtbuild.discovery import Source
 from srtbuild.state import read_briefs, read_values
 
 if TYPE_CHECKING:
-    from srtbuild.tasks import Build
+    from srtbuild.project import Build
 
 PROCESS = "process"  # the basename of the per-source tasks
 
 
-class Current(UptodateCalculator):
-    """Up to date only if built with these settings and version, and it succeeded.
-
-    It also keeps doit from re-hashing: doit treats a source whose mtime changed but whose
-    bytes did not (a `git clone`, a `touch`) as unchanged, but never stores the new mtime,
-    so it hashes that file again on every later run. Here the new mtime is stored once
-    the bytes are confirmed equal, so the next run is a plain stat again.
-    """
-
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-        self._set_val: Any = None
-        self._hashes: dict[tuple[str, float, int], str] = {}  # shared deps (glossary) hash once
-        # doit inspects the signature of an uptodate callable for every task; computing it
-        # once here saves most of a second per 10,000 tasks.
-        self.__signature__ = inspect.signature(self.__call__)
-
-    def setup(self, dep_manager: Any, tasks_dict: dict) -> None:
-        super().setup(dep_manager, tasks_dict)
-        self._set_val = dep_manager._set
-
-    def __call__(self, task: Any, values: dict) -> bool:
-        if values.get("build") != self.key or values.get("status") != "ok":
-            return False
-        for dep in task.file_dep:
-            state = self.get_val(task.name, dep)
-            if not (isinstance(state, (list, tuple)) and len(state) == 3):
-                continue
-            try:
-                st = os.stat(dep)
-            except OSError:
-                continue  # doit reports the missing dependency
-            if st.st_mtime == state[0] or st.st_size != state[1]:
-                continue
-            ident = (dep, st.st_mtime, st.st_size)
-            digest = self._hashes.get(ident)
-            if digest is None:
-                digest = self._hashes[ident] = get_file_md5(dep)
-            if digest == state[2]:
-                self._set_val(task.name, dep, (st.st_mtime, st.st_size, digest))
-        return True
+def file_md5(path: str) -> str:
+    """The hash doit keeps of a file dependency (md5 of its bytes, as doit computes it)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # A source whose bytes are unchanged but whose mtime moved (a clone, a touch) is up to
@@ -115,12 +77,13 @@ class _Check:
         self.digest = build.settings.digest()
         self.shared = shared
         self.base = str(build.where.base)
+        self.prefix = self.base + os.sep
         self.listings: dict[str, frozenset[str]] = {}
         self.stats: dict[str, os.stat_result | None] = {}
 
     def exists(self, path: str) -> bool:
         # One directory listing instead of a stat per file: outputs sit 50 to a folder.
-        folder, name = os.path.split(path)
+        folder, _, name = path.rpartition(os.sep)
         names = self.listings.get(folder)
         if names is None:
             try:
@@ -167,7 +130,7 @@ class _Check:
             return changed
         if st.st_mtime == state[0]:
             return None
-        if st.st_size != state[1] or get_file_md5(os.path.join(self.base, path)) != state[2]:
+        if st.st_size != state[1] or file_md5(os.path.join(self.base, path)) != state[2]:
             return changed
         return REFRESH
 
@@ -184,9 +147,16 @@ class _Check:
         return REFRESH if refresh else None
 
     def brief(self, src: Source, b: Any) -> str | None:
-        reason = self._values(b.build, b.status, src)
-        if reason:
-            return reason
+        if b.status != "ok" or b.build != self.key or not (self.exists(src.output) and self.exists(src.sidecar)):
+            return self._values(b.build, b.status, src) or "output missing"
+        if not self.shared and b.own is not None and b.deps == f'["{src.source}"]':
+            # The common case, decided on text alone: one dependency, its mtime unchanged.
+            try:
+                st = os.stat(self.prefix + src.source if src.source[0] != os.sep else src.source)
+            except OSError:
+                return f"{src.source} missing"
+            if b.own.startswith(f"[{st.st_mtime!r},"):
+                return None
         if b.deps is None:
             return "source changed"
         return self._deps(src, json.loads(b.deps), [(b.own, None), *((t, None) for t in b.shared)])

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from doit.dependency import JSONCodec
+from doit.exceptions import InvalidDodoFile
 
 from buildrepo import GOOD, batch, lectures, make_repo, report
 from srtbuild.config import load_settings
 from srtbuild.state import StateCorrupt, StateDB, lock_for, read_briefs, read_values
-from srtbuild.tasks import plan
+from srtbuild.project import plan
 from srtbuild.uptodate import REFRESH, outdated
 
 
@@ -73,10 +74,13 @@ def test_the_state_is_locked_while_open_and_reentrant_within_a_process(tmp_path:
 def test_a_damaged_state_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StateCorrupt, match="delete it to rebuild everything"):
+    # Raised as doit's InvalidDodoFile, which doit prints as one line.
+    with pytest.raises(InvalidDodoFile, match="delete it to rebuild everything"):
         StateDB(str(path), JSONCodec())
-    with pytest.raises(StateCorrupt):  # again the same error, not StateBusy: the lock was released
+    with pytest.raises(InvalidDodoFile, match="unreadable"):  # not "busy": the lock was released
         StateDB(str(path), JSONCodec())
+    with pytest.raises(StateCorrupt, match="unreadable"):  # what srtbuild batch meets first
+        read_briefs(str(path), "process:", "", [])
 
 
 def test_briefs_pick_the_fields_the_check_needs(tmp_path: Path) -> None:
@@ -170,9 +174,9 @@ def test_upgrading_srtbuild_rebuilds_everything(tmp_path: Path, monkeypatch: pyt
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
     assert batch(repo).returncode == 0
     assert outdated(_plan(repo)) == []
-    import srtbuild.tasks
+    import srtbuild.project
     import srtbuild.uptodate
 
-    monkeypatch.setattr(srtbuild.tasks, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.project, "__version__", "99.0.0")
     monkeypatch.setattr(srtbuild.uptodate, "__version__", "99.0.0")
     assert {r for _, r in outdated(_plan(repo))} == {"srtbuild upgraded (now 99.0.0)"}
