@@ -108,9 +108,14 @@ class Helper:
             self.stop()
             self._start(context)
         try:
-            _send(self._to, (func, payload))
+            try:
+                _send(self._to, (func, payload))
+            except BrokenPipeError:  # it died while idle: this work never reached it
+                self._dead()
+                self._start(context)
+                _send(self._to, (func, payload))
             return self._receive(timeout_s)
-        except BrokenPipeError:  # it died before reading the request
+        except BrokenPipeError:  # the fresh child died at once
             return self._dead()
         except BaseException:  # interrupted while waiting: the child must not outlive this
             self.stop(kill=True)

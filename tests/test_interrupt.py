@@ -218,6 +218,9 @@ def test_helper_reports_death_timeout_errors_and_results_and_recovers() -> None:
         failed = helper.call(_boom, None, ctx, 10)
         assert failed.kind == "error" and "RuntimeError: a bug" in failed.message
         assert helper.call(_add, 7, ctx, 10).value == 107  # an exception does not end the child
+        os.kill(helper.pid, signal.SIGKILL)  # dies while idle: the next call gets a new child
+        time.sleep(0.1)
+        assert helper.call(_add, 9, ctx, 10).value == 109
     finally:
         helper.stop()
     assert helper.pid is None
