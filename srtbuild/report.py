@@ -143,20 +143,17 @@ def render(report: dict, fmt: str, worst: int = 10) -> str:
     if fmt == "md":
         return summary_text(report, worst_files(report["files"], worst), fmt="github")
     if fmt == "html":
-        body = summary_text(report, worst_files(report["files"], worst), fmt="html").replace("\n\n", "\n")
-        return f"<!doctype html>\n<meta charset=utf-8>\n<title>srtbuild report</title>\n<pre>{_escape_outside_tables(body)}</pre>\n"
+        return html_page(report, worst_files(report["files"], worst))
     raise ValueError(f"unknown report format {fmt!r}")
 
 
-def _escape_outside_tables(text: str) -> str:
-    out = []
-    for block in text.split("\n<table>"):
-        head, sep, rest = block.partition("</table>")
-        if sep:
-            out.append("<table>" + head + "</table>" + _html_escape(rest))
-        else:
-            out.append(_html_escape(block))
-    return "".join(out)
+def html_page(report: dict, worst: list[tuple]) -> str:
+    """summary.txt as a web page: its tables as HTML tables, its lists as text."""
+    blocks = summary_text(report, worst, fmt="html").strip().split("\n\n")
+    body = "\n".join(b if b.lstrip().startswith("<table") else f"<pre>{_html_escape(b)}</pre>" for b in blocks)
+    return ("<!doctype html>\n<meta charset=utf-8>\n<title>srtbuild report</title>\n"
+            "<style>body{font-family:sans-serif}td,th{padding:0 .6em;text-align:left}</style>\n"
+            f"{body}\n")
 
 
 def _html_escape(text: str) -> str:
@@ -198,6 +195,7 @@ def write_reports(build: Build) -> dict[str, Any]:
     write_atomic(os.path.join(state, "report.csv"), csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))
     write_atomic(os.path.join(state, "summary.txt"),
                  summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
+    write_atomic(os.path.join(state, "report.html"), html_page(report, got.tally.worst[:keep]).encode("utf-8"))
     write_atomic(os.path.join(state, LAST_RUN), json_text(report).encode("utf-8"))
     return report
 

@@ -157,7 +157,7 @@ def report_task(build: Build, after_process: bool = True) -> dict:
         "actions": [(report_action, (build,))],
         "task_dep": [PROCESS] if after_process else [],
         "uptodate": [False],  # the report always covers the whole collection as it is now
-        "targets": [os.path.join(state, n) for n in ("report.json", "report.csv", "summary.txt")],
+        "targets": [os.path.join(state, n) for n in ("report.json", "report.csv", "summary.txt", "report.html")],
         "clean": True,
     }
 

@@ -34,7 +34,7 @@ def test_first_run_builds_everything_and_mirrors_the_tree(repo: Path) -> None:
     rep = report(repo)
     assert rep["schema"] == "srtbuild.report/1"
     assert rep["totals"]["files"] == 6 and rep["totals"]["processed"] == 6 and rep["totals"]["succeeded"] == 6
-    for name in ("report.json", "report.csv", "summary.txt", "state.sqlite"):
+    for name in ("report.json", "report.csv", "summary.txt", "report.html", "state.sqlite"):
         assert (repo / "build" / ".srtbuild" / name).is_file()
     sidecar = json.loads((repo / "build/.srtbuild/metrics/course0/lecture000.srt.json").read_text())
     assert sidecar["path"] == "course0/lecture000.srt" and sidecar["status"] == "ok"
@@ -237,6 +237,10 @@ def test_export_report_to_file_and_stdout(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "exported.csv"
     assert batch(repo, "--export-report", str(out), "--export-format", "csv").returncode == 0
     assert out.read_text().splitlines()[0].startswith("path,output,status,segments,corrections")
+    page = tmp_path / "r.html"
+    assert batch(repo, "--export-report", str(page), "--export-format", "html").returncode == 0
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "<table>" in html and "worst files" in html
     run = batch(repo, "--export-report", "-", "-q")
     assert run.returncode == 0 and json.loads(run.stdout)["totals"]["files"] == 6
     assert run.stderr == ""
