@@ -185,6 +185,8 @@ class _Scan:
             for item in it:
                 if item.is_dir(follow_symlinks=False):
                     subdirs.append(item.name)
+                elif _leftover(item, self.started):
+                    _unlink(item.path)
                 elif item.name.endswith(_SUFFIX) and item.is_file(follow_symlinks=False):
                     target = want.get(item.name)
                     if target is None:
@@ -199,6 +201,8 @@ class _Scan:
                     tally.add(row if row is not None else json.loads(entry.json), self.keep)
                     files[item.name] = entry
         tally.settle(self.keep)
+        # Files were written in this folder's twin in the output tree: sweep it too.
+        _sweep(os.path.join(self.output_root, folder.replace("/", os.sep)) if folder else self.output_root, self.started)
         mtime = os.stat(path).st_mtime_ns  # after any removal
         return _Folder(mtime, files, sorted(subdirs), tally)
 
@@ -263,6 +267,34 @@ def _read(path: str, target: tuple[str, str], old: Entry | None) -> tuple[Entry,
         row["status"] = "failed"
         row["error"] = {"message": f"unreadable sidecar: {exc}", "line": None}
     return make_entry(row, st.st_mtime_ns, st.st_size), row
+
+
+def _leftover(item: os.DirEntry, started: float) -> bool:
+    """A temporary file of an atomic write (`.NAME.XXXX.tmp`) that a killed run left
+    behind: older than this run, so no writer of this run owns it."""
+    if not (item.name.startswith(".") and item.name.endswith(".tmp")):
+        return False
+    try:
+        return item.is_file(follow_symlinks=False) and item.stat(follow_symlinks=False).st_mtime < started
+    except OSError:
+        return False
+
+
+def _sweep(folder: str, started: float) -> None:
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                if _leftover(item, started):
+                    _unlink(item.path)
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _remove(sidecar: str, folder: str, name: str, output_root: str, removed: list[str]) -> None:

@@ -180,3 +180,17 @@ def test_upgrading_srtbuild_rebuilds_everything(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(srtbuild.project, "__version__", "99.0.0")
     monkeypatch.setattr(srtbuild.uptodate, "__version__", "99.0.0")
     assert {r for _, r in outdated(_plan(repo))} == {"srtbuild upgraded (now 99.0.0)"}
+
+
+def test_leftover_temporary_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"sub/a.srt": GOOD, "sub/b.srt": GOOD})
+    assert batch(repo).returncode == 0
+    old = time.time() - 3600
+    leftovers = [repo / "build/sub/.a.srt.k3j4h5.tmp", repo / "build/.srtbuild/metrics/sub/.a.srt.json.x7y8.tmp"]
+    for path in leftovers:
+        path.write_text("half")
+        os.utime(path, (old, old))
+    (repo / "lectures/sub/a.srt").write_text(GOOD + "\n", encoding="utf-8")  # rerun, as after a kill
+    assert batch(repo).returncode == 0
+    assert not any(p.exists() for p in leftovers)
+    assert (repo / "build/sub/a.srt").is_file() and (repo / "build/sub/b.srt").is_file()
