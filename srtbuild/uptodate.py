@@ -46,7 +46,7 @@ def outdated(build: "Build", force: bool = False) -> list[tuple[Source, str]]:
     if force:
         return [(src, "forced (--force)") for src in build.sources]
     where = build.where
-    state_file = where.state_file
+    state_file = str(where.absolute(where.state_file))
     shared = build.glossary_deps()
     src_prefix = "" if where.input == "." else where.input + os.sep
     briefs = read_briefs(state_file, PROCESS + ":", src_prefix, shared)
