@@ -18,7 +18,8 @@ from typing import Iterator, TextIO
 
 from srtbuild.atomic import write_atomic
 from srtbuild.config import load_settings
-from srtbuild.errors import UsageError
+from srtbuild.errors import SrtbuildError, UsageError
+from srtbuild.isolation import stopping
 from srtbuild.progress import reporter_for
 from srtbuild.project import Build, plan
 from srtbuild.report import LAST_RUN, failure_note, render, write_reports
@@ -26,6 +27,7 @@ from srtbuild.state import lock_for
 from srtbuild.uptodate import REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
+_MAX_WORKER_LOSSES = 3
 
 
 @dataclass
@@ -69,21 +71,24 @@ def _in_folder(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM stops the run like Ctrl-C: no new file starts, state is saved."""
+def _stop_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the run: no new file starts, state is saved. Both first say
+    so (srtbuild.isolation.stopping), so that workers dying next are not taken for lost."""
 
     def handler(signum: int, frame: object) -> None:
+        stopping.set()
         raise KeyboardInterrupt
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
@@ -96,20 +101,31 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     lock.acquire()
     interrupted = False
     try:
-        with _in_folder(build.where.base), _sigterm_interrupts():
-            selected = [src for src, _ in outdated(build, opts.force)]
-            if selected:
-                from srtbuild.embed import run_doit  # doit is loaded only when there is work
+        with _in_folder(build.where.base), _stop_signals():
+            lost = 0
+            while True:
+                selected = [src for src, _ in outdated(build, opts.force and not lost)]
+                if not selected:
+                    # Nothing to process: of doit's tasks only `report` would run. Its
+                    # action is run here, without loading doit at all.
+                    code = _report_only(build, opts.verbosity)
+                    break
+                from srtbuild.embed import WorkerLost, run_doit  # doit is loaded only when there is work
 
                 try:
-                    code = run_doit(build, selected, opts.parallel, opts.force, opts.verbosity)
+                    code = run_doit(build, selected, opts.parallel, opts.force and not lost, opts.verbosity)
                 except KeyboardInterrupt:
                     interrupted = True
                     code = 130
-            else:
-                # Nothing to process: of doit's tasks only `report` would run. Its action
-                # is run here, without loading doit at all.
-                code = _report_only(build, opts.verbosity)
+                except WorkerLost as exc:
+                    # doit would have waited forever. What finished is committed; the files
+                    # in flight run again, in a fresh set of workers.
+                    lost += 1
+                    if lost > _MAX_WORKER_LOSSES:
+                        raise SrtbuildError(f"{exc}; {lost} times: giving up (run again to resume)") from None
+                    print(f"srtbuild: {exc}; starting the files not finished again", file=sys.stderr)
+                    continue
+                break
             state = build.where.absolute(build.where.state_dir)
             last = state / LAST_RUN
             if not last.exists() or last.stat().st_mtime < build.started:
@@ -121,15 +137,21 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             _export(state, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     finally:
         lock.release()
-    if interrupted:
-        print("srtbuild: interrupted; finished files are saved, run again to resume", file=sys.stderr)
+    if interrupted or lost:
+        # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
+        # hook wait forever on a feeder thread. State, lock and report are done: leave.
+        code = 130 if interrupted else _exit_code(code, brief)
+        if interrupted:
+            print("srtbuild: interrupted; finished files are saved, run again to resume", file=sys.stderr)
         if opts.parallel > 1:
-            # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
-            # hook wait forever on a feeder thread. State, lock and report are done: leave.
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(130)
-        return 130
+            os._exit(code)
+        return code
+    return _exit_code(code, brief)
+
+
+def _exit_code(code: int, brief: dict) -> int:
     failed = brief["totals"]["failed"]
     if code == 3 or (code not in (0, 1) and not failed):
         return 3

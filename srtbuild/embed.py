@@ -8,11 +8,17 @@ dodo.py gets, so `doit` and `srtbuild batch` share one state.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+
 from doit.cmd_base import TaskLoader2
 from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
 from srtbuild.discovery import Source
+from srtbuild.isolation import stopping
 from srtbuild.project import Build
 from srtbuild.tasks import doit_config, finish, process_tasks, report_task
 from srtbuild.uptodate import PROCESS
@@ -43,8 +49,45 @@ class _Loader(TaskLoader2):
         return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected)))
 
 
+class WorkerLost(BaseException):
+    """One of doit's worker processes was killed while the run went on. A BaseException,
+    like KeyboardInterrupt, so that doit lets it through instead of printing it."""
+
+
+class _Watch(threading.Thread):
+    """doit's main process waits forever for a worker that was killed. This thread looks
+    at the main process's children without reaping them (waitid WNOWAIT; in a parallel
+    run they are doit's workers), and on a worker killed by a signal interrupts the main
+    thread with SIGUSR1, whose handler raises WorkerLost."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="srtbuild-worker-watch")
+        self.done = threading.Event()
+        self.lost: str | None = None
+
+    def run(self) -> None:
+        main = threading.main_thread().ident
+        while not self.done.wait(0.2):
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                continue
+            if info is None or info.si_code not in (os.CLD_KILLED, os.CLD_DUMPED) or stopping.is_set():
+                continue
+            name = signal.Signals(info.si_status).name if info.si_status in signal.Signals._value2member_map_ else str(info.si_status)
+            self.lost = f"a doit worker process (pid {info.si_pid}) was killed by {name}"
+            if main is not None and not self.done.is_set():
+                signal.pthread_kill(main, signal.SIGUSR1)
+            return
+
+
+def _raise_lost(signum: int, frame: object) -> None:
+    raise WorkerLost()
+
+
 def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, verbosity: int) -> int:
-    """doit's exit code for running the process tasks of `selected`, then the report."""
+    """doit's exit code for running the process tasks of `selected`, then the report.
+    Raises WorkerLost if a worker process of a parallel run was killed."""
     args = ["run"]
     if parallel > 1 and len(selected) > 1:
         args += ["-n", str(min(parallel, len(selected))), "-P", "process"]
@@ -53,7 +96,20 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
     args += [PROCESS, "report"] if selected else ["report"]
     doit = DoitMain(_Loader(build, selected, verbosity), config_filenames=(),
                     extra_config={"BACKEND": {"srtbuild": "srtbuild.state:StateDB"}})
+    watch = _Watch() if "-n" in args and hasattr(os, "waitid") else None
+    previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
+    if watch:
+        watch.start()
     try:
         return doit.run(args)
+    except WorkerLost:
+        for worker in multiprocessing.active_children():  # the others wait on a dead queue
+            worker.kill()
+            worker.join()
+        raise WorkerLost(watch.lost if watch else "a doit worker process was killed") from None
     finally:
+        if watch:
+            watch.done.set()
+            watch.join()
+            signal.signal(signal.SIGUSR1, previous)
         finish()

@@ -19,12 +19,17 @@ import pickle
 import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 _parent_death_set = False
+
+# Set when the user stops a run (Ctrl-C, SIGTERM): worker processes that die from then on
+# were told to.
+stopping = threading.Event()
 
 
 def _load_prctl():

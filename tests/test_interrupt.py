@@ -224,3 +224,17 @@ def test_helper_reports_death_timeout_errors_and_results_and_recovers() -> None:
     finally:
         helper.stop()
     assert helper.pid is None
+
+
+def test_a_killed_doit_worker_does_not_hang_the_run(tmp_path: Path, reference: dict) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
+    run = start(repo, "-j", "2")
+    wait_for(lambda: sidecars(repo) >= 3 and len(_children(run.pid)) >= 2)
+    os.kill(_children(run.pid)[0], signal.SIGKILL)  # one of doit's two workers
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert "was killed by SIGKILL; starting the files not finished again" in err
+    assert_nothing_left(run.pid)
+    rep = report(repo)
+    assert rep["totals"]["succeeded"] == FILES and rep["totals"]["failed"] == 0
+    assert outputs(repo) == reference
