@@ -135,7 +135,7 @@ def test_sigterm_stops_gracefully(tmp_path: Path) -> None:
 
 
 def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", lectures(12, CUES))
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))  # seconds of work: time to collide
     first = start(repo)
     wait_for(lambda: sidecars(repo) >= 1)
     began = time.monotonic()
@@ -148,7 +148,7 @@ def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> N
     assert "Traceback" not in doit_run.stdout + doit_run.stderr
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    assert report(repo)["totals"]["processed"] == 12
+    assert report(repo)["totals"]["processed"] == FILES
 
 
 def _children(pid: int) -> list[int]:
