@@ -52,9 +52,8 @@ def make_build(opts: BatchOptions) -> Build:
     if opts.export_format not in EXPORT_FORMATS:
         raise UsageError(f"--export-format: expected one of {', '.join(EXPORT_FORMATS)}, got {opts.export_format!r}")
     settings = load_settings(opts.config)  # explicit file, else the nearest srtbuild.yaml, else defaults
-    base = Path(settings.root) if settings.path else Path.cwd()
     build = plan(settings, os.path.abspath(opts.input), os.path.abspath(opts.output),
-                 opts.patterns or None, opts.recursive, base)
+                 opts.patterns or None, opts.recursive)
     build.stop_on_error = opts.stop_on_error
     build.parallel = opts.parallel
     return build
@@ -180,8 +179,7 @@ def _export(state: Path, target: str, fmt: str, worst: int, out: TextIO) -> None
 
 def dry_run(build: Build, force: bool, out: TextIO) -> int:
     """List what a run would process and why; reads the state, writes nothing."""
-    with _in_folder(build.where.base):
-        todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
+    todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
     for src, reason in todo:
         out.write(f"would process {src.rel}: {reason}\n")
     out.write(f"{len(todo)} to process, {len(build.sources) - len(todo)} up to date "

@@ -69,6 +69,7 @@ class Settings:
     glossary_files: list[str] = field(default_factory=list)
     timeout_s: float = 300
     report: dict = field(default_factory=lambda: dict(REPORT))
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def processing(self) -> dict:
         """Exactly the settings that change a file's output or sidecar (plain JSON data)."""
@@ -81,8 +82,12 @@ class Settings:
         }
 
     def digest(self) -> str:
-        blob = json.dumps(self.processing(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        """Computed once: settings are not changed after loading, and every sidecar, task
+        and up-to-date check asks for it (a large glossary makes it cost)."""
+        if self._digest is None:
+            blob = json.dumps(self.processing(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            self._digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return self._digest
 
 
 def find_config(start: Path | None = None) -> Path | None:

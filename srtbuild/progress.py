@@ -57,7 +57,6 @@ class ProgressReporter:
         self.last_draw = 0.0
         self.last_log = self.started
         self.report_failed: str | None = None
-        self.errors = 0
 
     # doit events ------------------------------------------------------------------
     def get_status(self, task: Any) -> None:
@@ -91,7 +90,6 @@ class ProgressReporter:
             prefix = "" if self.input_dir == "." else self.input_dir + "/"
             self._line(prefix + message, always=True)
         else:
-            self.errors += 1
             self._line(f"{task.name}: {message}", always=True)
         self._tick()
 
