@@ -137,7 +137,7 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from srtbuild.batch import BatchOptions, run_batch  # doit is only imported for builds
+    from srtbuild.build.batch import BatchOptions, run_batch  # doit is only imported for builds
 
     opts = BatchOptions(
         input=args.input, output=args.output, config=args.config, patterns=args.patterns or [],
@@ -149,7 +149,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from srtbuild.compare import compare, load_report, regressed, text
+    from srtbuild.reports.compare import compare, load_report, regressed, text
 
     diff = compare(load_report(args.old), load_report(args.new))
     if args.json:

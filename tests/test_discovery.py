@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srtbuild.discovery import check_confined, check_pattern, discover, glob_regex, layout
+from srtbuild.build.discovery import check_confined, check_pattern, discover, glob_regex, layout
 from srtbuild.errors import UsageError
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from buildrepo import ENV, batch, lectures, make_repo, processed, report, tree
-from srtbuild.isolation import Helper
-from srtbuild.state import read_values
+from srtbuild.build.isolation import Helper
+from srtbuild.build.state import read_values
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
 

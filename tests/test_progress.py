@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
-from srtbuild.progress import ProgressReporter
+from srtbuild.reports.progress import ProgressReporter
 
 
 class _Tty(io.StringIO):

@@ -17,9 +17,9 @@ from doit.exceptions import InvalidDodoFile
 
 from buildrepo import GOOD, batch, lectures, make_repo, report
 from srtbuild.config import load_settings
-from srtbuild.state import StateCorrupt, StateDB, lock_for, read_briefs, read_values
-from srtbuild.project import plan
-from srtbuild.uptodate import REFRESH, outdated
+from srtbuild.build.state import StateCorrupt, StateDB, lock_for, read_briefs, read_values
+from srtbuild.build.project import plan
+from srtbuild.build.uptodate import REFRESH, outdated
 
 
 def _rows(path: Path) -> dict:
@@ -62,7 +62,7 @@ def test_the_state_is_locked_while_open_and_reentrant_within_a_process(tmp_path:
         lock = lock_for(path)
         lock.acquire()  # same process: fine
         lock.release()
-        code = "import sys; from srtbuild.state import lock_for\ntry:\n lock_for(sys.argv[1]).acquire()\nexcept Exception as e:\n print(e); sys.exit(3)"
+        code = "import sys; from srtbuild.build.state import lock_for\ntry:\n lock_for(sys.argv[1]).acquire()\nexcept Exception as e:\n print(e); sys.exit(3)"
         other = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
         assert other.returncode == 3 and "another srtbuild or doit run" in other.stdout
     finally:
@@ -174,11 +174,11 @@ def test_upgrading_srtbuild_rebuilds_everything(tmp_path: Path, monkeypatch: pyt
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
     assert batch(repo).returncode == 0
     assert outdated(_plan(repo)) == []
-    import srtbuild.project
-    import srtbuild.uptodate
+    import srtbuild.build.project
+    import srtbuild.build.uptodate
 
-    monkeypatch.setattr(srtbuild.project, "__version__", "99.0.0")
-    monkeypatch.setattr(srtbuild.uptodate, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.build.project, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.build.uptodate, "__version__", "99.0.0")
     assert {r for _, r in outdated(_plan(repo))} == {"srtbuild upgraded (now 99.0.0)"}
 
 

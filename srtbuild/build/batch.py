@@ -1,7 +1,7 @@
 """`srtbuild batch`: options, the run lock, the dry run, signals, exit codes.
 
-The build itself is doit's (srtbuild.embed runs it in-process, with the tasks and the
-state a dodo.py gets), after srtbuild.uptodate has picked the sources doit would run.
+The build itself is doit's (srtbuild.build.embed runs it in-process, with the tasks and the
+state a dodo.py gets), after srtbuild.build.uptodate has picked the sources doit would run.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Iterator, TextIO
 from srtbuild.atomic import write_atomic
 from srtbuild.config import load_settings
 from srtbuild.errors import SrtbuildError, UsageError
-from srtbuild.isolation import stopping
-from srtbuild.progress import reporter_for
-from srtbuild.project import Build, plan
-from srtbuild.report import LAST_RUN, failure_note, render, write_reports
-from srtbuild.state import lock_for
-from srtbuild.uptodate import REFRESH, outdated
+from srtbuild.build.isolation import stopping
+from srtbuild.reports.progress import reporter_for
+from srtbuild.build.project import Build, plan
+from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
+from srtbuild.build.state import lock_for
+from srtbuild.build.uptodate import REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
 _MAX_WORKER_LOSSES = 3
@@ -72,7 +72,7 @@ def _in_folder(path: Path) -> Iterator[None]:
 @contextmanager
 def _stop_signals() -> Iterator[None]:
     """Ctrl-C and SIGTERM stop the run: no new file starts, state is saved. Both first say
-    so (srtbuild.isolation.stopping), so that workers dying next are not taken for lost."""
+    so (srtbuild.build.isolation.stopping), so that workers dying next are not taken for lost."""
 
     def handler(signum: int, frame: object) -> None:
         stopping.set()
@@ -109,7 +109,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     # action is run here, without loading doit at all.
                     code = _report_only(build, opts.verbosity)
                     break
-                from srtbuild.embed import WorkerLost, run_doit  # doit is loaded only when there is work
+                from srtbuild.build.embed import WorkerLost, run_doit  # doit is loaded only when there is work
 
                 try:
                     code = run_doit(build, selected, opts.parallel, opts.force and not lost, opts.verbosity)

@@ -17,11 +17,11 @@ from doit.cmd_base import TaskLoader2
 from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
-from srtbuild.discovery import Source
-from srtbuild.isolation import stopping
-from srtbuild.project import Build
-from srtbuild.tasks import doit_config, finish, process_tasks, report_task
-from srtbuild.uptodate import PROCESS
+from srtbuild.build.discovery import Source
+from srtbuild.build.isolation import stopping
+from srtbuild.build.project import Build
+from srtbuild.build.tasks import doit_config, finish, process_tasks, report_task
+from srtbuild.build.uptodate import PROCESS
 
 
 class _Loader(TaskLoader2):
@@ -95,7 +95,7 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
         args.append("--always-execute")
     args += [PROCESS, "report"] if selected else ["report"]
     doit = DoitMain(_Loader(build, selected, verbosity), config_filenames=(),
-                    extra_config={"BACKEND": {"srtbuild": "srtbuild.state:StateDB"}})
+                    extra_config={"BACKEND": {"srtbuild": "srtbuild.build.state:StateDB"}})
     watch = _Watch() if "-n" in args and hasattr(os, "waitid") else None
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
     if watch:

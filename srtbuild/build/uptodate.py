@@ -1,6 +1,6 @@
 """When a source must be processed again, decided before doit starts.
 
-`outdated` makes doit's whole decision for a process task (srtbuild.tasks.Current: the
+`outdated` makes doit's whole decision for a process task (srtbuild.build.tasks.Current: the
 settings digest, version and last status; the targets; the file dependencies) for every
 source from a few fields of the state, so that `srtbuild batch` hands doit only the
 sources it would run: building 10,000 doit tasks to find them all up to date costs
@@ -15,11 +15,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from srtbuild import __version__
-from srtbuild.discovery import Source
-from srtbuild.state import read_briefs, read_values
+from srtbuild.build.discovery import Source
+from srtbuild.build.state import read_briefs, read_values
 
 if TYPE_CHECKING:
-    from srtbuild.project import Build
+    from srtbuild.build.project import Build
 
 PROCESS = "process"  # the basename of the per-source tasks
 

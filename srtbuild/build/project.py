@@ -10,7 +10,7 @@ from pathlib import Path
 
 from srtbuild import __version__
 from srtbuild.config import Settings
-from srtbuild.discovery import Layout, Source, check_confined, discover, layout
+from srtbuild.build.discovery import Layout, Source, check_confined, discover, layout
 from srtbuild.errors import UsageError
 
 

@@ -1,7 +1,7 @@
 """Sidecars -> the consolidated reports: report.json, report.csv, summary.txt.
 
 The report always covers the whole collection as it is now: every discovered source's
-sidecar is read (srtbuild.sidecars, with its cache), whether the file was processed in
+sidecar is read (srtbuild.reports.sidecars, with its cache), whether the file was processed in
 this run or was up to date. A sidecar whose source is gone (deleted, renamed, excluded)
 is stale: it and its output are removed and listed, so the output tree keeps mirroring
 the input. The per-file rows of report.json and report.csv are spliced from text kept
@@ -20,8 +20,8 @@ from typing import Any
 
 from srtbuild import __version__
 from srtbuild.atomic import write_atomic
-from srtbuild.sidecars import CSV_FIELDS, Collected, collect, csv_line
-from srtbuild.project import Build
+from srtbuild.reports.sidecars import CSV_FIELDS, Collected, collect, csv_line
+from srtbuild.build.project import Build
 
 REPORT_SCHEMA = "srtbuild.report/1"
 CACHE_NAME = "sidecars.cache"
