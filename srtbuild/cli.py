@@ -137,7 +137,10 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from srtbuild.build.batch import BatchOptions, run_batch  # doit is only imported for builds
+    from srtbuild.build.batch import (  # doit is only imported for builds
+        BatchOptions,
+        run_batch,
+    )
 
     opts = BatchOptions(
         input=args.input, output=args.output, config=args.config, patterns=args.patterns or [],

@@ -7,16 +7,20 @@ A file that cannot be read is a record with status `failed`, not an exception.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
+from typing import Protocol
 
 from srtbuild import __version__
-from srtbuild.atomic import write_atomic
 from srtbuild.config import Settings
-from srtbuild.errors import SubtitleError
+from srtbuild.confined import write_atomic
+from srtbuild.errors import SrtbuildError, SubtitleError
+from srtbuild.names import escape_name
 from srtbuild.quality import assess
 from srtbuild.rules.base import Context
 from srtbuild.rules.registry import run_pipeline
@@ -32,7 +36,8 @@ def sidecar_path_for(output: Path) -> Path:
     return output.with_name(output.name + ".json")
 
 
-def _base_record(display: str, output: str | None, settings: Settings, size: int, sha: str | None) -> dict:
+def _base_record(display: str, output: str | None, settings: Settings, size: int, sha: str | None,
+                 md5: str | None) -> dict:
     return {
         "schema": SIDECAR_SCHEMA,
         "path": display,
@@ -53,6 +58,7 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "processing_time_s": 0.0,
         "size_bytes": size,
         "source_sha256": sha,
+        "source_md5": md5,  # what doit's state keeps of a source: to tell the bytes processed
         "encoding": None,
         "settings_digest": settings.digest(),
         "srtbuild_version": __version__,
@@ -98,52 +104,127 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
     return out, fields
 
 
+class Writer(Protocol):
+    """Where a processed file's output and sidecar go: `write(path, data)`, atomic. The
+    build passes its output folder (srtbuild.confined.OutputRoot, paths relative to it);
+    `srtbuild process` writes the paths the user named."""
+
+    def write(self, path: str, data: bytes) -> None: ...
+
+
+class _UserPaths:
+    def write(self, path: str, data: bytes) -> None:
+        write_atomic(path, data)
+
+
+USER_PATHS: Writer = _UserPaths()
+
+
+def read_source(source: str | Path, display: str) -> bytes:
+    """The bytes of a source, or SubtitleError saying plainly why there are none. Opened
+    without blocking, so a FIFO named like a subtitle cannot hang the build."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(source, flags)
+    except OSError as exc:
+        raise SubtitleError(_unreadable(source, exc), display) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SubtitleError(f"not a regular file ({_kind(st.st_mode)}); nothing to read", display)
+        if st.st_size > MAX_BYTES:
+            raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", display)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SubtitleError(_unreadable(source, exc), display) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # it grew while being read
+        raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", display)
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _unreadable(source: str | Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "cannot read: a symbolic link that loops"
+    if exc.errno == errno.ENOENT and os.path.islink(source):
+        try:
+            return f"cannot read: a symbolic link to a missing file ({escape_name(os.readlink(source))})"
+        except OSError:
+            return "cannot read: a symbolic link to a missing file"
+    if exc.errno == errno.ENOENT:
+        return "cannot read: the file is gone (deleted or renamed)"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def process_file(
     source: str | Path,
     output: str | Path | None,
     settings: Settings,
     display: str | None = None,
     sidecar: str | Path | None = None,
+    writer: Writer = USER_PATHS,
+    shown_output: str | None = None,
 ) -> tuple[dict, bytes | None]:
-    """Process one file. Writes `output` (unless None) and `sidecar` (unless None).
+    """Process one file. Writes `output` (unless None) and `sidecar` (unless None) with
+    `writer`. `display` and `shown_output` are the names the record and messages use.
 
     Returns (record, output bytes or None when failed). The output is written only on
-    success: a failed run leaves the previous output as it was.
+    success: a failed run leaves the previous output as it was. A source with no cue at
+    all (0 bytes, or only blank lines) is `empty`: its output is empty too, and it is
+    counted apart from the files that succeeded or failed.
     """
     started = time.perf_counter()
-    source = Path(source)
     display = display or str(source)
-    try:
-        with open(source, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        data = None
-        error = SubtitleError(f"cannot read: {exc.strerror or exc}", display)
-    record = _base_record(display, str(output) if output else None, settings,
-                          len(data) if data is not None else 0,
-                          hashlib.sha256(data).hexdigest() if data is not None else None)
+    if shown_output is None:
+        shown_output = escape_name(str(output)) if output else None
+    data: bytes | None = None
     out: bytes | None = None
     try:
-        if data is None:
-            raise error
-        if len(data) > MAX_BYTES:
-            raise SubtitleError("larger than 200 MiB; not a subtitle file", display)
+        data = read_source(source, display)
+        record = _base_record(display, shown_output, settings, len(data),
+                              hashlib.sha256(data).hexdigest(), hashlib.md5(data, usedforsecurity=False).hexdigest())
         out, fields = correct(data, settings, display)
         record.update(fields)
+        if not fields["segments_before"]:
+            record["status"] = "empty"
+            record["quality_before"] = record["quality_after"] = None
     except SubtitleError as exc:
+        if data is None:
+            record = _base_record(display, shown_output, settings, 0, None, None)
         record["status"] = "failed"
         record["error"] = {"message": exc.message, "line": exc.line}
     record["processing_time_s"] = round(time.perf_counter() - started, 6)
     if out is not None and output is not None:
-        write_atomic(output, out)
+        try:
+            writer.write(str(output), out)
+        except (OSError, SrtbuildError) as exc:
+            out = None
+            record["status"] = "failed"
+            record["error"] = {"message": f"cannot write the output: {_why(exc)}", "line": None}
     if sidecar is not None:
-        write_sidecar(sidecar, record)
+        write_sidecar(sidecar, record, writer)
     return record, out
 
 
-def write_sidecar(path: str | Path, record: dict) -> None:
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f" ({escape_name(str(exc.filename))})" if exc.filename else "")
+    return str(exc)
+
+
+def write_sidecar(path: str | Path, record: dict, writer: Writer = USER_PATHS) -> None:
     # Compact: json's C encoder only runs without `indent`, and is several times faster.
-    write_atomic(path, (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+    writer.write(str(path), (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def record_failure(
@@ -160,7 +241,7 @@ def record_failure(
         size = os.path.getsize(source)
     except OSError:
         size = 0
-    record = _base_record(display, str(output) if output else None, settings, size, None)
+    record = _base_record(display, escape_name(str(output)) if output else None, settings, size, None, None)
     record["status"] = "failed"
     record["error"] = {"message": message, "line": None}
     record["processing_time_s"] = round(elapsed_s, 6)

@@ -14,9 +14,19 @@ import time
 from pathlib import Path
 
 import pytest
-
-from buildrepo import (BAD, GOOD, batch, doit, lectures, make_repo, processed, report, srtbuild, stamps,
-                       tree)
+from buildrepo import (
+    BAD,
+    GOOD,
+    batch,
+    doit,
+    lectures,
+    make_repo,
+    processed,
+    report,
+    srtbuild,
+    stamps,
+    tree,
+)
 
 
 @pytest.fixture()
@@ -229,7 +239,7 @@ def test_symlink_out_of_the_output_folder_is_refused(tmp_path: Path) -> None:
     (repo / "build").mkdir()
     (repo / "build/course").symlink_to(outside, target_is_directory=True)
     run = batch(repo)
-    assert run.returncode == 2 and "leads outside the output folder" in run.stderr
+    assert run.returncode == 2 and "build/course: is a symbolic link; srtbuild writes nothing through it" in run.stderr
     assert list(outside.iterdir()) == []
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import pysrt
 import pytest
 import srt as srt_lib
+from conftest import CORPUS, corpus_files, needs_corpus
 
 from srtbuild.config import Settings
 from srtbuild.errors import SubtitleError
 from srtbuild.processor import correct, process_file
 from srtbuild.subtitles import read_bytes
-
-from conftest import CORPUS, corpus_files, needs_corpus
 
 FILES = corpus_files()
 IDS = [str(p.relative_to(CORPUS)) for p in FILES]
@@ -25,8 +24,10 @@ pytestmark = needs_corpus
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_every_real_file_is_processed_or_rejected_with_file_and_line(path, tmp_path):
     record, out = process_file(path, tmp_path / "out.srt", Settings(), display=path.name, sidecar=tmp_path / "s.json")
-    assert record["status"] in ("ok", "failed")
-    if record["status"] == "failed":
+    assert record["status"] in ("ok", "failed", "empty")
+    if record["status"] == "empty":  # nothing but blank lines: an empty output, no score
+        assert not path.read_bytes().strip() and out == b"" and record["quality_after"] is None
+    elif record["status"] == "failed":
         assert record["error"]["line"] >= 1 and record["error"]["message"]
         assert not (tmp_path / "out.srt").exists()
     else:

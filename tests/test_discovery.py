@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from srtbuild.build.discovery import check_confined, check_pattern, discover, glob_regex, layout
+from srtbuild.build.discovery import (
+    check_confined,
+    check_pattern,
+    discover,
+    glob_regex,
+    layout,
+)
 from srtbuild.errors import UsageError
 
 
@@ -48,24 +54,24 @@ def test_discovery_is_sorted_recursive_and_skips_hidden_and_output(tmp_path: Pat
     _tree(tmp_path / "in", ["b.srt", "a.srt", "sub/z.srt", "sub/deeper/y.srt", ".hidden/h.srt", ".x.srt",
                             "notes.txt", "out/old.srt"])
     where = layout(tmp_path, "in", "in/out")
-    found = discover(where, ["*.srt"])
+    found = discover(where, ["*.srt"]).sources
     assert [s.rel for s in found] == ["a.srt", "b.srt", "sub/deeper/y.srt", "sub/z.srt"]
     src = found[2]
     assert src.source == os.path.join("in", "sub", "deeper", "y.srt")
     assert src.output == os.path.join("in", "out", "sub", "deeper", "y.srt")
     assert src.sidecar == os.path.join("in", "out", ".srtbuild", "metrics", "sub", "deeper", "y.srt.json")
-    assert [s.rel for s in discover(where, ["*.srt"], recursive=False)] == ["a.srt", "b.srt"]
+    assert [s.rel for s in discover(where, ["*.srt"], recursive=False).sources] == ["a.srt", "b.srt"]
 
 
 def test_excludes_by_glob_and_by_folder(tmp_path: Path) -> None:
     _tree(tmp_path / "in", ["keep.srt", "drafts/a.srt", "drafts/deep/b.srt", "old/c.srt", "x/old/d.srt"])
     where = layout(tmp_path, "in", "out")
-    assert [s.rel for s in discover(where, ["*.srt"], exclude=["drafts/**"])] == ["keep.srt", "old/c.srt", "x/old/d.srt"]
+    assert [s.rel for s in discover(where, ["*.srt"], exclude=["drafts/**"]).sources] == ["keep.srt", "old/c.srt", "x/old/d.srt"]
     # Without a `/`, an exclude names a file or folder at any depth (as in .gitignore).
-    assert [s.rel for s in discover(where, ["*.srt"], exclude=["old"])] == ["drafts/a.srt", "drafts/deep/b.srt", "keep.srt"]
-    assert [s.rel for s in discover(where, ["*.srt"], exclude=["x/old"])] == [
+    assert [s.rel for s in discover(where, ["*.srt"], exclude=["old"]).sources] == ["drafts/a.srt", "drafts/deep/b.srt", "keep.srt"]
+    assert [s.rel for s in discover(where, ["*.srt"], exclude=["x/old"]).sources] == [
         "drafts/a.srt", "drafts/deep/b.srt", "keep.srt", "old/c.srt"]
-    assert [s.rel for s in discover(where, ["*.srt"], exclude=["**/old/**"])] == [
+    assert [s.rel for s in discover(where, ["*.srt"], exclude=["**/old/**"]).sources] == [
         "drafts/a.srt", "drafts/deep/b.srt", "keep.srt"]
 
 
@@ -74,7 +80,7 @@ def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
     _tree(tmp_path / "elsewhere", ["b.srt"])
     (tmp_path / "in" / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     (tmp_path / "in" / "loop").symlink_to(tmp_path / "in", target_is_directory=True)
-    assert [s.rel for s in discover(layout(tmp_path, "in", "out"), ["*.srt"])] == ["a.srt"]
+    assert [s.rel for s in discover(layout(tmp_path, "in", "out"), ["*.srt"]).sources] == ["a.srt"]
 
 
 def test_missing_input_folder(tmp_path: Path) -> None:
@@ -91,15 +97,20 @@ def test_paths_are_relative_to_the_base_so_the_repo_can_move(tmp_path: Path) -> 
 def test_confinement_refuses_a_symlink_out_of_the_output_folder(tmp_path: Path) -> None:
     _tree(tmp_path / "in", ["course/a.srt", "b.srt"])
     where = layout(tmp_path, "in", "out")
-    sources = discover(where, ["*.srt"])
+    sources = discover(where, ["*.srt"]).sources
     check_confined(where, sources)  # nothing exists yet: fine
     (tmp_path / "out").mkdir()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "out" / "course").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    with pytest.raises(UsageError, match="leads outside the output folder"):
+    with pytest.raises(UsageError, match="course: is a symbolic link; srtbuild writes nothing through it"):
         check_confined(where, sources)
-    # A link that stays inside the output folder is fine.
+    # A link that stays inside the output folder is refused too: writes never follow links.
     (tmp_path / "out" / "course").unlink()
     (tmp_path / "out" / "real").mkdir()
     (tmp_path / "out" / "course").symlink_to(tmp_path / "out" / "real", target_is_directory=True)
-    check_confined(where, sources)
+    with pytest.raises(UsageError, match="is a symbolic link"):
+        check_confined(where, sources)
+    # The output root itself may be a link: the user chose where it points.
+    (tmp_path / "out" / "course").unlink()
+    (tmp_path / "out2").symlink_to(tmp_path / "out", target_is_directory=True)
+    check_confined(layout(tmp_path, "in", "out2"), sources)

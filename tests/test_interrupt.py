@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from buildrepo import ENV, batch, lectures, make_repo, processed, report, tree
+
 from srtbuild.build.isolation import Helper
 from srtbuild.build.state import read_values
 

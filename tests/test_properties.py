@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from srtbuild.config import Settings
 from srtbuild.errors import SubtitleError

@@ -5,11 +5,10 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from conftest import srt
 
 from srtbuild.errors import SubtitleError
 from srtbuild.subtitles import read_bytes
-
-from conftest import srt
 
 GOOD = srt(("00:00:01,000", "00:00:02,500", "Hello there"), ("00:00:03,000", "00:00:04,000", "Second\nline two"))
 

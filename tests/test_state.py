@@ -12,14 +12,20 @@ import time
 from pathlib import Path
 
 import pytest
+from buildrepo import GOOD, batch, lectures, make_repo, report
 from doit.dependency import JSONCodec
 from doit.exceptions import InvalidDodoFile
 
-from buildrepo import GOOD, batch, lectures, make_repo, report
-from srtbuild.config import load_settings
-from srtbuild.build.state import StateCorrupt, StateDB, lock_for, read_briefs, read_values
 from srtbuild.build.project import plan
+from srtbuild.build.state import (
+    StateCorrupt,
+    StateDB,
+    lock_for,
+    read_briefs,
+    read_values,
+)
 from srtbuild.build.uptodate import REFRESH, outdated
+from srtbuild.config import load_settings
 
 
 def _rows(path: Path) -> dict:

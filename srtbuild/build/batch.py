@@ -16,14 +16,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, TextIO
 
-from srtbuild.atomic import write_atomic
-from srtbuild.config import load_settings
+from srtbuild.confined import write_atomic
+from srtbuild.config import Settings, find_config, load_settings
 from srtbuild.errors import SrtbuildError, UsageError
 from srtbuild.build.isolation import stopping
 from srtbuild.reports.progress import reporter_for
 from srtbuild.build.project import Build, plan
 from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
-from srtbuild.build.state import lock_for
+from srtbuild.build.discovery import STATE_DIR
+from srtbuild.build.state import guard_state, lock_for
+from srtbuild.confined import OutputRoot
 from srtbuild.build.uptodate import REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
@@ -51,12 +53,25 @@ def make_build(opts: BatchOptions) -> Build:
         raise UsageError(f"-j/--parallel: expected 1 or more processes, got {opts.parallel}")
     if opts.export_format not in EXPORT_FORMATS:
         raise UsageError(f"--export-format: expected one of {', '.join(EXPORT_FORMATS)}, got {opts.export_format!r}")
-    settings = load_settings(opts.config)  # explicit file, else the nearest srtbuild.yaml, else defaults
+    settings = settings_for(opts.config, Path(opts.input))
+    # Paths in the state are relative to the folder of the srtbuild.yaml in use, or to the
+    # input folder without one: never to the current folder, which changes between runs.
+    base = Path(settings.root) if settings.path else Path(opts.input).resolve()
     build = plan(settings, os.path.abspath(opts.input), os.path.abspath(opts.output),
-                 opts.patterns or None, opts.recursive)
+                 opts.patterns or None, opts.recursive, base=base)
     build.stop_on_error = opts.stop_on_error
     build.parallel = opts.parallel
     return build
+
+
+def settings_for(config: str | None, input_dir: Path) -> Settings:
+    """`--config FILE`, else the nearest srtbuild.yaml from the input folder upward, else
+    from the current folder upward, else the defaults: the same command gives the same
+    settings from wherever it is run, as long as the course carries its srtbuild.yaml."""
+    if config is not None:
+        return load_settings(config)
+    found = find_config(input_dir) if input_dir.is_dir() else None
+    return load_settings(found) if found else load_settings(None)
 
 
 @contextmanager
@@ -95,8 +110,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     build = make_build(opts)
     if opts.dry_run:
         return dry_run(build, opts.force, out)
-    lock = lock_for(str(build.where.absolute(build.where.state_file)))
-    os.makedirs(build.where.absolute(build.where.state_dir), exist_ok=True)
+    state_file = str(build.where.absolute(build.where.state_file))
+    guard_state(state_file)  # OUTPUT/.srtbuild made, and no link where SQLite would follow it
+    lock = lock_for(state_file)
     lock.acquire()
     interrupted = False
     try:
@@ -125,15 +141,15 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     print(f"srtbuild: {exc}; starting the files not finished again", file=sys.stderr)
                     continue
                 break
-            state = build.where.absolute(build.where.state_dir)
-            last = state / LAST_RUN
-            if not last.exists() or last.stat().st_mtime < build.started:
+            root = OutputRoot(build.where.absolute(build.where.output))
+            last = root.stat(f"{STATE_DIR}/{LAST_RUN}")
+            if last is None or last.st_mtime < build.started:
                 # doit did not get to the report task (stopped on an error or interrupted):
                 # the report still covers what exists now.
                 write_reports(build)
-            brief = json.loads(last.read_text(encoding="utf-8"))
+            brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}"))
         if opts.export_report:  # back in the user's folder: FILE is relative to it
-            _export(state, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
+            _export(root, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     finally:
         lock.release()
     if interrupted or lost:
@@ -151,7 +167,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
 
 
 def _exit_code(code: int, brief: dict) -> int:
-    failed = brief["totals"]["failed"]
+    failed = brief["totals"]["failed"] + brief["totals"].get("unlisted_folders", 0)
     if code == 3 or (code not in (0, 1) and not failed):
         return 3
     return 1 if failed or code else 0
@@ -166,8 +182,8 @@ def _report_only(build: Build, verbosity: int) -> int:
     return 1 if note else 0
 
 
-def _export(state: Path, target: str, fmt: str, worst: int, out: TextIO) -> None:
-    text = (state / "report.json").read_text(encoding="utf-8")
+def _export(root: OutputRoot, target: str, fmt: str, worst: int, out: TextIO) -> None:
+    text = root.read(f"{STATE_DIR}/report.json").decode("utf-8")
     if fmt != "json":
         text = render(json.loads(text), fmt, worst)
     if target == "-":
@@ -181,7 +197,9 @@ def dry_run(build: Build, force: bool, out: TextIO) -> int:
     """List what a run would process and why; reads the state, writes nothing."""
     todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
     for src, reason in todo:
-        out.write(f"would process {src.rel}: {reason}\n")
+        out.write(f"would process {src.name}: {reason}\n")
+    for folder, why in build.unlisted:
+        print(f"{build.shown(os.path.join(build.where.input, folder))}/: error: {why}", file=sys.stderr)
     out.write(f"{len(todo)} to process, {len(build.sources) - len(todo)} up to date "
-              f"({len(build.sources)} sources in {build.where.input})\n")
+              f"({len(build.sources)} sources in {build.shown(build.where.input)})\n")
     return 0

@@ -11,13 +11,16 @@ Nothing is written here, but this is where writes are confined: an output folder
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.errors import UsageError
+from srtbuild.names import escape_name
 
 STATE_DIR = ".srtbuild"
 
@@ -25,10 +28,25 @@ STATE_DIR = ".srtbuild"
 class Source(NamedTuple):
     """One source file. A named tuple, not a dataclass: a build makes 10,000 of these."""
 
-    rel: str  # relative to the input root, `/`-separated: the build's name for the file
+    name: str  # the build's name for it: task `process:<name>`, the report's `path` (escape_name)
+    rel: str  # the path relative to the input root, `/`-separated, exactly as on disk
     source: str  # the paths below are relative to the base folder (or absolute if outside it)
     output: str
     sidecar: str
+
+
+_NAME_MAX = 255  # bytes in one file name on every file system srtbuild runs on
+SIDECAR_SUFFIX = ".json"
+
+
+def sidecar_name(name: str) -> str:
+    """The metrics file name of the source file `name`: `NAME.json`, or, where that would
+    be longer than a file name may be, NAME cut short plus a hash of the whole name."""
+    raw = os.fsencode(name)
+    if len(raw) + len(SIDECAR_SUFFIX) <= _NAME_MAX:
+        return name + SIDECAR_SUFFIX
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:16] + SIDECAR_SUFFIX
+    return os.fsdecode(raw[: _NAME_MAX - len(tag)]) + tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,12 @@ class Layout:
 
     def absolute(self, path: str) -> Path:
         return self.base / path
+
+    def under_output(self, path: str) -> str:
+        """A path made by discovery below the output folder, relative to that folder."""
+        if self.output == ".":
+            return path[2:] if path.startswith("." + os.sep) else path
+        return path[len(self.output) + 1:]
 
 
 def layout(base: Path, input_dir: str | Path, output_dir: str | Path) -> Layout:
@@ -141,18 +165,30 @@ def _excluder(exclude: list[str]) -> _Matcher:
     return _Matcher(expanded)
 
 
+@dataclass
+class Found:
+    """What discovery found: the sources in name order, and the folders it could not
+    list (their sources are unknown this run: reported, and their outputs kept)."""
+
+    sources: list[Source]
+    unlisted: list[tuple[str, str]]  # (folder relative to the input root, why)
+
+
 def discover(
     where: Layout,
     patterns: list[str],
     recursive: bool = True,
     exclude: list[str] | None = None,
-) -> list[Source]:
+) -> Found:
     """The sources under the input root, sorted by their relative name.
 
+    Every entry whose name matches is a source, whatever it is: a file, a symlink (to a
+    file, to nothing, to itself), a FIFO or a device. Those that cannot be read fail
+    alone when they are processed, with the reason; skipping them here would hide them.
     Folders and files whose name starts with `.` are skipped, and so is the output root
     when it lies inside the input. Symlinked folders are not followed (a link cycle would
     never end, and a link out of the tree would make the build depend on files it does not
-    own); symlinked files are read like files.
+    own). A folder that cannot be listed is recorded, not fatal.
     """
     if not patterns:
         raise UsageError("no patterns: give at least one, e.g. --pattern '*.srt'")
@@ -164,25 +200,35 @@ def discover(
     excluded = _excluder(exclude or [])
     out_root = os.path.realpath(where.absolute(where.output))
     found: list[str] = []
+    unlisted: list[tuple[str, str]] = []
     stack = [""]
     while stack:
         prefix = stack.pop()
         folder = os.path.join(root, prefix) if prefix else str(root)
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError as exc:
-            raise UsageError(f"{os.path.join(where.input, prefix)}: cannot list folder: {exc.strerror}") from None
+            if not prefix:
+                raise UsageError(f"{where.input}: cannot list the input folder: {exc.strerror}") from None
+            unlisted.append((prefix.rstrip("/"), f"cannot list folder: {exc.strerror or exc}"))
+            continue
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
             rel = prefix + name
-            if entry.is_dir(follow_symlinks=False):
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
                 if recursive and not excluded(rel, name) and os.path.realpath(entry.path) != out_root:
                     stack.append(rel + "/")
-            elif entry.is_file() and matches(rel, name) and not excluded(rel, name):
+            elif matches(rel, name) and not excluded(rel, name):
                 found.append(rel)
     found.sort()
+    unlisted.sort()
     # Plain string joins: this runs for every source on every run.
     src_prefix = "" if where.input == "." else where.input + os.sep
     out_prefix = "" if where.output == "." else where.output + os.sep
@@ -191,16 +237,32 @@ def discover(
     sources = []
     for rel in found:
         path = native(rel)
-        sources.append(Source(rel, src_prefix + path, out_prefix + path, metrics_prefix + path + ".json"))
-    return sources
+        folder, _, base = path.rpartition(os.sep)
+        sidecar = metrics_prefix + (folder + os.sep if folder else "") + sidecar_name(base)
+        sources.append(Source(escape_name(rel), rel, src_prefix + path, out_prefix + path, sidecar))
+    return Found(sources, unlisted)
+
+
+def first_match(folder: Path, patterns: list[str]) -> str | None:
+    """The first file under `folder` (hidden names skipped, links not followed) that a
+    pattern matches, relative to it; None if there is none."""
+    matches = _Matcher(patterns)
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        prefix = os.path.relpath(top, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in sorted(files):
+            if not name.startswith(".") and matches(prefix + name, name):
+                return prefix + name
+    return None
 
 
 def check_confined(where: Layout, sources: list[Source]) -> None:
-    """Refuse to run if any folder an output or sidecar would be written to leads out of
-    the output root (through a symlink). Folders that do not exist yet are safe: we make
-    them. Checked once per folder, not per file."""
-    # The output root itself may be a symlink: the user chose where it points.
-    out_root = os.path.realpath(where.absolute(where.output))
+    """Refuse to run if a folder an output or sidecar would be written to is a symlink
+    (or not a folder): writes never go through links (srtbuild.confined), and saying so
+    before any work beats failing every file. Folders that do not exist yet are fine: we
+    make them. Checked once per folder, not per file."""
+    root = OutputRoot(where.absolute(where.output))
     folders = {""}
     for src in sources:
         head = src.rel.rpartition("/")[0]
@@ -208,11 +270,12 @@ def check_confined(where: Layout, sources: list[Source]) -> None:
             folders.add(head)
             head = head.rpartition("/")[0]
     for head in sorted(folders):
-        for root in (where.output, where.metrics_dir):
-            folder = os.path.join(root, head.replace("/", os.sep)) if head else root
-            real = os.path.realpath(where.absolute(folder))
-            if real != out_root and not real.startswith(out_root + os.sep):
-                raise UsageError(
-                    f"{folder}: leads outside the output folder {where.output} (to {real}); "
-                    "refusing to write there. Remove the symlink or choose another output folder"
-                )
+        for under in ("", f"{STATE_DIR}/metrics"):
+            rel = f"{under}/{head}" if under and head else (under or head)
+            try:
+                with root.folder(rel):
+                    pass
+            except FileNotFoundError:
+                pass
+            except LinkRefused as exc:
+                raise UsageError(str(exc)) from None

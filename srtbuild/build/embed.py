@@ -18,6 +18,7 @@ from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
 from srtbuild.build.discovery import Source
+from srtbuild.build.state import StateDB
 from srtbuild.build.isolation import stopping
 from srtbuild.build.project import Build
 from srtbuild.build.tasks import doit_config, finish, process_tasks, report_task
@@ -100,8 +101,12 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
     if watch:
         watch.start()
+    StateDB.failure = None
     try:
-        return doit.run(args)
+        code = doit.run(args)
+        if StateDB.failure is not None:  # doit printed it as "ERROR: ..."; it is ours to report
+            raise StateDB.failure
+        return code
     except WorkerLost:
         for worker in multiprocessing.active_children():  # the others wait on a dead queue
             worker.kill()

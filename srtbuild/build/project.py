@@ -10,8 +10,9 @@ from pathlib import Path
 
 from srtbuild import __version__
 from srtbuild.config import Settings
-from srtbuild.build.discovery import Layout, Source, check_confined, discover, layout
+from srtbuild.build.discovery import STATE_DIR, Layout, Source, check_confined, discover, first_match, layout
 from srtbuild.errors import UsageError
+from srtbuild.names import escape_name
 
 
 @dataclass
@@ -22,9 +23,18 @@ class Build:
     settings: Settings
     where: Layout
     sources: list[Source]
+    unlisted: list[tuple[str, str]] = field(default_factory=list)  # folders discovery could not list
     stop_on_error: bool = False
     parallel: int = 0
     started: float = field(default_factory=time.time)
+    cwd: str = field(default_factory=os.getcwd)  # where the user is: messages name paths from there
+
+    def shown(self, path: str) -> str:
+        """A path relative to the base as the user can type it from where they ran the
+        command: relative to that folder when inside it, else absolute; escaped."""
+        full = os.path.normpath(self.where.absolute(path))
+        rel = os.path.relpath(full, self.cwd) if full.startswith(self.cwd.rstrip(os.sep) + os.sep) else full
+        return escape_name(rel if full != self.cwd else ".")
 
     @property
     def key(self) -> str:
@@ -61,11 +71,23 @@ def plan(
     if real_in == real_out or real_in.startswith(real_out + os.sep):
         # Outputs mirror sources by name: they would overwrite them.
         raise UsageError(f"{where.output}: the output folder must not be (or contain) the input folder {where.input}")
-    sources = discover(
-        where,
-        patterns if patterns else settings.patterns,
-        settings.recursive if recursive is None else recursive,
-        settings.exclude,
-    )
-    check_confined(where, sources)
-    return Build(settings=settings, where=where, sources=sources)
+    patterns = patterns if patterns else settings.patterns
+    if real_out.startswith(real_in + os.sep):
+        _check_output_inside_input(where, patterns)
+    found = discover(where, patterns, settings.recursive if recursive is None else recursive, settings.exclude)
+    check_confined(where, found.sources)
+    return Build(settings=settings, where=where, sources=found.sources, unlisted=found.unlisted)
+
+
+def _check_output_inside_input(where: Layout, patterns: list[str]) -> None:
+    """An output folder inside the input is skipped by discovery. That is right for a
+    folder srtbuild made (it holds .srtbuild/), and wrong for one that holds sources: they
+    would silently drop out of the build and be overwritten by outputs of the same name."""
+    out = where.absolute(where.output)
+    if not out.is_dir() or (out / STATE_DIR).is_dir():
+        return
+    hit = first_match(out, patterns)
+    if hit:
+        raise UsageError(f"{where.output}: the output folder lies inside the input folder and holds sources "
+                         f"({hit}); they would be skipped and overwritten. Choose an output folder outside "
+                         f"{where.input}, or an empty one")

@@ -13,6 +13,7 @@ on one output folder exclude each other instead of writing the same files twice.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ try:
 except ImportError:  # Windows: no advisory locks of this kind; runs are not guarded there
     fcntl = None  # type: ignore[assignment]
 
+from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.errors import SrtbuildError
 
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
@@ -41,6 +43,39 @@ class StateCorrupt(SrtbuildError):
     exit_code = 2
 
 
+class OutputUnwritable(SrtbuildError):
+    """The output folder cannot be written (read-only, no permission, disk full). The
+    state is fine: no advice to delete it."""
+
+    exit_code = 2
+
+
+# Files SQLite opens by path beside the database; none may be a link (see guard_state).
+_SQLITE_SIDES = ("", "-wal", "-shm", "-journal", ".lock")
+
+
+def _unwritable(where: str, exc: OSError | sqlite3.Error) -> OutputUnwritable:
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return OutputUnwritable(f"cannot write the output folder ({why}); make it writable, or free space, "
+                            "and run again", where)
+
+
+def guard_state(state_file: str) -> None:
+    """Make OUTPUT/.srtbuild and refuse to go on if it, or a file SQLite or the lock
+    would open by path in it, is a symlink: they would be written through. Raises
+    LinkRefused or OutputUnwritable, each one line."""
+    state_dir = os.path.dirname(os.path.abspath(state_file))
+    root = OutputRoot(os.path.dirname(state_dir))
+    name = os.path.basename(state_dir)
+    try:
+        with root.folder(name, create=True):
+            pass
+        for side in _SQLITE_SIDES:
+            root.check_plain(f"{name}/{os.path.basename(state_file)}{side}")
+    except OSError as exc:
+        raise _unwritable(root.path, exc) from None
+
+
 class RunLock:
     """An exclusive advisory lock on `path`, re-entrant within one process.
 
@@ -52,7 +87,9 @@ class RunLock:
     _held: dict[str, list] = {}  # real path -> [fd, count]
 
     def __init__(self, path: str) -> None:
-        self.path = os.path.realpath(path)
+        # The folder may be reached through links (the output root may be one); the lock
+        # file itself is never followed: a planted link would be truncated.
+        self.path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
 
     def acquire(self) -> None:
         held = self._held.get(self.path)
@@ -62,7 +99,14 @@ class RunLock:
         if fcntl is None:
             self._held[self.path] = [None, 1]
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                         0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise LinkRefused(f"{self.path}: is a symbolic link; srtbuild writes nothing through it "
+                                  "(remove it, or choose another output folder)") from None
+            raise _unwritable(os.path.dirname(os.path.dirname(self.path)), exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -113,19 +157,19 @@ class StateDB:
 
     desc = "srtbuild: SQLite, each finished task committed at once"
 
+    # The error that made doit stop, kept so that `srtbuild batch` can report it as its own
+    # (doit turns it into one "ERROR:" line and its exit code 3).
+    failure: SrtbuildError | None = None
+
     def __init__(self, name: str, codec: Any, *, module_name: str | None = None) -> None:
         self.name = name
         self.codec = codec
-        folder = os.path.dirname(os.path.abspath(name))
-        os.makedirs(folder, exist_ok=True)
-        self._lock = lock_for(name)
         try:
+            guard_state(name)
+            self._lock = lock_for(name)
             self._lock.acquire()
-        except StateBusy as exc:
-            # doit prints an InvalidDodoFile as one line, "ERROR: ...", not a traceback.
-            from doit.exceptions import InvalidDodoFile
-
-            raise InvalidDodoFile(str(exc)) from None
+        except SrtbuildError as exc:
+            self._refuse(exc)
         try:
             self._conn = sqlite3.connect(name, isolation_level=None)  # we commit explicitly
             self._conn.execute("pragma journal_mode=wal")
@@ -134,9 +178,9 @@ class StateDB:
             self._conn.execute("select count(*) from doit").fetchone()  # a damaged file fails here
         except (sqlite3.DatabaseError, ValueError) as exc:
             self._lock.release()
-            from doit.exceptions import InvalidDodoFile
-
-            raise InvalidDodoFile(f"{name}: the build state is unreadable ({exc}); delete it to rebuild everything") from None
+            if _damaged(exc):
+                self._refuse(StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything", name))
+            self._refuse(_unwritable(os.path.dirname(os.path.dirname(os.path.abspath(name))), exc))
         except BaseException:
             self._lock.release()
             raise
@@ -146,6 +190,14 @@ class StateDB:
         self._dirty: set[str] = set()
         self._saving: set[str] = set()
         self._closed = False
+
+    @classmethod
+    def _refuse(cls, exc: SrtbuildError) -> None:
+        # doit prints an InvalidDodoFile as one line, "ERROR: ...", not a traceback.
+        from doit.exceptions import InvalidDodoFile
+
+        cls.failure = exc
+        raise InvalidDodoFile(str(exc)) from None
 
     def _row(self, task_id: str) -> dict | None:
         if task_id in self._cache:
@@ -195,9 +247,16 @@ class StateDB:
 
     def _write(self, task_ids: list[str]) -> None:
         rows = [(t, json.dumps(self._cache[t], separators=(",", ":"))) for t in task_ids if self._cache.get(t) is not None]
-        with self._conn:  # one transaction, committed on exit
-            self._conn.execute("begin")
-            self._conn.executemany("insert or replace into doit values (?, ?)", rows)
+        try:
+            with self._conn:  # one transaction, committed on exit
+                self._conn.execute("begin")
+                self._conn.executemany("insert or replace into doit values (?, ?)", rows)
+        except sqlite3.Error as exc:
+            # Disk full or made read-only during the run: what was committed stays; the
+            # rest runs again next time. Stop here, with one line.
+            failure = _unwritable(os.path.dirname(os.path.dirname(os.path.abspath(self.name))), exc)
+            StateDB.failure = failure
+            raise failure from None
         self._dirty.difference_update(task_ids)
 
     def dump(self) -> None:
@@ -207,15 +266,25 @@ class StateDB:
         try:
             # A task interrupted while doit was recording it is left as it was: it runs again.
             ready = self._dirty - self._saving
-            if ready:
+            if ready and StateDB.failure is None:
                 self._write(sorted(ready))
             # Back to one plain file between runs (the WAL is for surviving kills during a
             # run): readers such as --dry-run then need not create WAL side files.
-            self._conn.execute("pragma journal_mode=delete")
+            try:
+                self._conn.execute("pragma journal_mode=delete")
+            except sqlite3.Error:
+                pass  # stays in WAL mode: readers copy it (_open_readonly)
             self._conn.close()
         finally:
             self._closed = True
             self._lock.release()
+
+
+def _damaged(exc: Exception) -> bool:
+    """SQLite's word for a file that is not (or no longer) a database, as opposed to one
+    it cannot open or write."""
+    text = str(exc).lower()
+    return isinstance(exc, ValueError) or "not a database" in text or "malformed" in text or "corrupt" in text
 
 
 def _open_readonly(state_file: str, tmp: str) -> sqlite3.Connection:
@@ -256,6 +325,8 @@ class Brief(NamedTuple):
 
     build: str | None
     status: str | None
+    md5: str | None  # of the source bytes the task processed
+    checker: str | None
     deps: str | None  # JSON list of the file dependencies
     own: str | None  # JSON state [mtime, size, md5] of the task's own file dependency
     shared: tuple[str | None, ...]  # JSON states of the dependencies every task has
@@ -279,7 +350,8 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
     )
     sql = (
         "select substr(task_id, ?), json_extract(task_data, '$.\"_values_:\".build'), "
-        "json_extract(task_data, '$.\"_values_:\".status'), json_extract(task_data, '$.\"deps:\"'), "
+        "json_extract(task_data, '$.\"_values_:\".status'), json_extract(task_data, '$.\"_values_:\".md5'), "
+        "json_extract(task_data, '$.\"checker:\"'), json_extract(task_data, '$.\"deps:\"'), "
         "case when instr(task_id, '\"') or instr(task_id, '\\') then null "
         "else json_extract(task_data, '$.\"' || ? || substr(task_id, ?) || '\"') end"
         + (", " + columns if columns else "")
@@ -295,4 +367,4 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
                 conn.close()
     except sqlite3.DatabaseError as exc:
         raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
-    return {row[0]: Brief(row[1], row[2], row[3], row[4], tuple(row[5:])) for row in rows}
+    return {row[0]: Brief(row[1], row[2], row[3], row[4], row[5], row[6], tuple(row[7:])) for row in rows}

@@ -16,24 +16,78 @@ from __future__ import annotations
 
 import inspect
 import os
+import stat
 import time
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
-from doit.dependency import UptodateCalculator
+from doit.dependency import MD5Checker, UptodateCalculator
 from doit.exceptions import TaskFailed
 
+from srtbuild.confined import OutputRoot
 from srtbuild.config import Settings
 from srtbuild.build.discovery import Source
 from srtbuild.build.isolation import Helper, install_fork_guard
 from srtbuild.processor import process_file, record_failure, write_sidecar
+from srtbuild.reports.report import REPORT_FILES, clean_reports
 from srtbuild.build.project import Build
-from srtbuild.build.uptodate import PROCESS, file_md5
+from srtbuild.build.uptodate import DONE, PROCESS, file_md5
+from srtbuild.errors import SrtbuildError
+from srtbuild.names import escape_name
 
 BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.build.state.StateDB
 
 
+class SourceChecker(MD5Checker):
+    """doit's md5 check (same mtime: unchanged; other size: changed; else compare md5),
+    made safe for whatever a user's tree holds. doit's own checker raises on a file it
+    cannot stat or read, and blocks forever hashing a FIFO; either stops the whole build.
+    Here a source that is gone, unreadable or not a regular file is simply "changed", so
+    its task runs and fails alone, with the reason, like any other bad file."""
+
+    def info(self, file_path: str) -> os.stat_result | None:  # type: ignore[override]
+        try:
+            return os.stat(file_path)
+        except OSError:
+            return None
+
+    def check_modified(self, file_path: str, file_stat: Any, state: Any) -> bool:
+        if file_stat is None or not stat.S_ISREG(file_stat.st_mode):
+            return True
+        if not (isinstance(state, (list, tuple)) and len(state) == 3):
+            return True
+        if file_stat.st_mtime == state[0]:
+            return False
+        if file_stat.st_size != state[1]:
+            return True
+        try:
+            return file_md5(file_path) != state[2]
+        except OSError:
+            return True
+
+    def get_state(self, dep: str, current_state: Any) -> tuple | None:
+        """The state saved after a task ran. A file that vanished or cannot be read gets
+        a state that matches nothing, so the next run looks at it again."""
+        try:
+            st = os.stat(dep)
+        except OSError:
+            return (-1.0, -1, "")
+        if not stat.S_ISREG(st.st_mode):
+            return (st.st_mtime, -1, "")
+        if current_state and current_state[0] == st.st_mtime:
+            return None
+        try:
+            return (st.st_mtime, st.st_size, file_md5(dep))
+        except OSError:
+            return (st.st_mtime, st.st_size, "")
+
+
 class Current(UptodateCalculator):
-    """Up to date only if built with these settings and version, and it succeeded.
+    """Up to date only if built with these settings and version, it succeeded, and the
+    bytes it processed are the bytes the state holds for its source.
+
+    The last part matters because doit records a file's state after the task ran: a
+    source edited while it was being processed would be recorded with the new bytes and
+    the old output. The action reports the md5 of what it read; a mismatch runs it again.
 
     It also keeps doit from re-hashing: doit treats a source whose mtime changed but whose
     bytes did not (a `git clone`, a `touch`) as unchanged, but never stores the new mtime,
@@ -54,8 +108,11 @@ class Current(UptodateCalculator):
         super().setup(dep_manager, tasks_dict)
         self._set_val = dep_manager._set
 
-    def __call__(self, task: Any, values: dict) -> bool:
-        if values.get("build") != self.key or values.get("status") != "ok":
+    def __call__(self, task: Any, values: dict, source: str) -> bool:
+        if values.get("build") != self.key or values.get("status") not in DONE:
+            return False
+        own = self.get_val(task.name, source)
+        if not (isinstance(own, (list, tuple)) and len(own) == 3) or own[2] != values.get("md5"):
             return False
         for dep in task.file_dep:
             state = self.get_val(task.name, dep)
@@ -64,13 +121,16 @@ class Current(UptodateCalculator):
             try:
                 st = os.stat(dep)
             except OSError:
-                continue  # doit reports the missing dependency
-            if st.st_mtime == state[0] or st.st_size != state[1]:
+                continue  # the checker calls it changed
+            if st.st_mtime == state[0] or st.st_size != state[1] or not stat.S_ISREG(st.st_mode):
                 continue
             ident = (dep, st.st_mtime, st.st_size)
             digest = self._hashes.get(ident)
             if digest is None:
-                digest = self._hashes[ident] = file_md5(dep)
+                try:
+                    digest = self._hashes[ident] = file_md5(dep)
+                except OSError:
+                    continue
             if digest == state[2]:
                 self._set_val(task.name, dep, (st.st_mtime, st.st_size, digest))
         return True
@@ -85,28 +145,47 @@ def finish() -> None:
     _helper.stop()
 
 
-def process_action(src: Source, settings: Settings, key: str, stop_on_error: bool) -> dict | TaskFailed:
+class Job(NamedTuple):
+    """What a helper needs to process one source (plain, picklable data)."""
+
+    src: Source
+    out_root: str  # absolute
+    output: str  # relative to out_root
+    sidecar: str  # relative to out_root
+
+
+def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool) -> dict | TaskFailed:
     """doit action for one source. Returns the values doit saves for the task; a file that
     fails is still a success for doit (its sidecar says `failed`, and `Current` makes it run
     again next time) unless the run stops on the first error."""
     started = time.perf_counter()
-    outcome = _helper.call(_process_in_child, src, settings, settings.timeout_s)
+    src = job.src
+    outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s)
     if outcome.kind == "ok":
         summary = outcome.value
     else:
         message = outcome.message if outcome.kind != "error" else f"internal error: {outcome.message}"
-        record = record_failure(src.source, src.output, settings, src.rel, message, time.perf_counter() - started)
-        write_sidecar(src.sidecar, record)
+        record = record_failure(src.source, src.output, settings, src.name, message, time.perf_counter() - started)
+        try:
+            write_sidecar(job.sidecar, record, OutputRoot(job.out_root))
+        except (OSError, SrtbuildError) as exc:
+            record["error"]["message"] += f" (and its sidecar could not be written: {exc})"
         summary = _summary(record)
     summary["build"] = key
-    if stop_on_error and summary["status"] != "ok":
-        where = f"{src.rel}:{summary['line']}" if summary.get("line") else src.rel
+    if stop_on_error and summary["status"] == "failed":
+        where = f"{src.name}:{summary['line']}" if summary.get("line") else src.name
         return TaskFailed(f"{where}: error: {summary['error']}")
     return summary
 
 
-def _process_in_child(src: Source, settings: Settings) -> dict:
-    record, _ = process_file(src.source, src.output, settings, display=src.rel, sidecar=src.sidecar)
+def _process_in_child(job: Job, settings: Settings) -> dict:
+    root = OutputRoot(job.out_root)
+    try:
+        record, _ = process_file(job.src.source, job.output, settings, display=job.src.name,
+                                 sidecar=job.sidecar, writer=root, shown_output=escape_name(job.src.output))
+    except (OSError, SrtbuildError) as exc:  # the sidecar could not be written
+        record = record_failure(job.src.source, job.src.output, settings, job.src.name,
+                                f"cannot write the sidecar: {exc}")
     return _summary(record)
 
 
@@ -119,7 +198,22 @@ def _summary(record: dict) -> dict:
         "corrections": record["corrections"],
         "error": error.get("message"),
         "line": error.get("line"),
+        "md5": record.get("source_md5"),
     }
+
+
+def clean_source(out_root: str, paths: tuple[str, ...], dryrun: bool = False) -> None:
+    """`doit clean` of one source: its output and sidecar, and the folders they leave
+    empty. Through the output root, so a planted symlink deletes nothing elsewhere."""
+    root = OutputRoot(out_root)
+    for rel in paths:
+        if dryrun:
+            print(f"would remove {root.shown(rel)}")
+            continue
+        root.unlink(rel)
+        folder = os.path.dirname(rel)
+        if folder:
+            root.prune(folder)
 
 
 def report_action(build: Build) -> dict | TaskFailed:
@@ -136,14 +230,17 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
     current = Current(key)
     shared_deps = build.glossary_deps()
     settings = build.settings
+    where = build.where
+    out_root = str(where.absolute(where.output))
     for src in build.sources if only is None else only:
+        job = Job(src, out_root, where.under_output(src.output), where.under_output(src.sidecar))
         yield {
-            "name": src.rel,
-            "actions": [(process_action, (src, settings, key, build.stop_on_error))],
+            "name": src.name,
+            "actions": [(process_action, (job, settings, key, build.stop_on_error))],
             "file_dep": [src.source, *shared_deps],
             "targets": [src.output, src.sidecar],
-            "uptodate": [current],
-            "clean": True,
+            "uptodate": [(current, (src.source,), {})],
+            "clean": [(clean_source, (out_root, (job.output, job.sidecar)))],
         }
 
 
@@ -154,8 +251,8 @@ def report_task(build: Build, after_process: bool = True) -> dict:
         "actions": [(report_action, (build,))],
         "task_dep": [PROCESS] if after_process else [],
         "uptodate": [False],  # the report always covers the whole collection as it is now
-        "targets": [os.path.join(state, n) for n in ("report.json", "report.csv", "summary.txt", "report.html")],
-        "clean": True,
+        "targets": [os.path.join(state, n) for n in REPORT_FILES],
+        "clean": [(clean_reports, (str(build.where.absolute(build.where.output)),))],
     }
 
 
@@ -166,7 +263,7 @@ def doit_config(build: Build, verbosity: int = 1, up_to_date: int = 0) -> dict:
     return {
         "backend": BACKEND,
         "dep_file": build.where.state_file,
-        "check_file_uptodate": "md5",
+        "check_file_uptodate": SourceChecker,
         "reporter": reporter_for(build, verbosity, up_to_date=up_to_date),
         "default_tasks": [PROCESS, "report"],
     }

@@ -9,33 +9,47 @@ seconds. It imports nothing of doit.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 from srtbuild import __version__
 from srtbuild.build.discovery import Source
+from srtbuild.names import escape_name
 from srtbuild.build.state import read_briefs, read_values
 
 if TYPE_CHECKING:
     from srtbuild.build.project import Build
 
 PROCESS = "process"  # the basename of the per-source tasks
+DONE = ("ok", "empty")  # how a processed source may end and stay up to date
+CHECKER = "SourceChecker"  # the file checker's name doit saves (srtbuild.build.tasks)
 
 
 def file_md5(path: str) -> str:
-    """The hash doit keeps of a file dependency (md5 of its bytes, as doit computes it)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
+    """The hash doit keeps of a file dependency (md5 of its bytes, as doit computes it).
+    Raises OSError for anything but a readable regular file (never blocks on a FIFO)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            for block in iter(lambda: fh.read(1 << 16), b""):
+                digest.update(block)
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 
 # A source whose bytes are unchanged but whose mtime moved (a clone, a touch) is up to
 # date, yet goes through doit once so that `Current` stores the new mtime.
 REFRESH = "mtime changed, same bytes"
+# The bytes a task processed are not those its state holds: edited while it ran.
+CHANGED_WHILE_PROCESSED = "source changed while it was processed"
 
 
 def outdated(build: "Build", force: bool = False) -> list[tuple[Source, str]]:
@@ -51,13 +65,13 @@ def outdated(build: "Build", force: bool = False) -> list[tuple[Source, str]]:
     src_prefix = "" if where.input == "." else where.input + os.sep
     briefs = read_briefs(state_file, PROCESS + ":", src_prefix, shared)
     # Rows the brief could not read (a quote in a file name): read them whole.
-    odd = [f"{PROCESS}:{rel}" for rel, b in briefs.items() if b.own is None or None in b.shared]
+    odd = [f"{PROCESS}:{name}" for name, b in briefs.items() if b.own is None or None in b.shared]
     rows = read_values(state_file, odd) if odd else {}
     check = _Check(build, shared)
     result: list[tuple[Source, str]] = []
     for src in build.sources:
-        brief = briefs.get(src.rel)
-        row = rows.get(f"{PROCESS}:{src.rel}")
+        brief = briefs.get(src.name)
+        row = rows.get(f"{PROCESS}:{src.name}")
         if row is not None:
             reason = check.row(src, row)
         elif brief is None:
@@ -104,9 +118,11 @@ class _Check:
             self.stats[path] = st
         return st
 
-    def _values(self, build: str | None, status: str | None, src: Source) -> str | None:
-        if status != "ok":
+    def _values(self, build: str | None, status: str | None, src: Source, checker: str | None = CHECKER) -> str | None:
+        if status not in DONE:
             return "failed last time"
+        if checker != CHECKER:
+            return f"srtbuild upgraded (now {__version__})"
         if build != self.key:
             built_digest = str(build or "").split(":", 1)[0]
             return "settings changed" if built_digest != self.digest else f"srtbuild upgraded (now {__version__})"
@@ -119,7 +135,9 @@ class _Check:
         changed = "glossary changed" if shared else "source changed"
         st = self._stat(path, shared)
         if st is None:
-            return f"{path} missing"
+            return f"{escape_name(path)} missing"
+        if not stat.S_ISREG(st.st_mode):
+            return changed
         if state_text is not None:
             # Stored as doit wrote it: `[mtime,size,"md5"]`; the same mtime text means the
             # same file, as doit's own check says, without decoding anything.
@@ -130,7 +148,12 @@ class _Check:
             return changed
         if st.st_mtime == state[0]:
             return None
-        if st.st_size != state[1] or file_md5(os.path.join(self.base, path)) != state[2]:
+        if st.st_size != state[1]:
+            return changed
+        try:
+            if file_md5(os.path.join(self.base, path)) != state[2]:
+                return changed
+        except OSError:
             return changed
         return REFRESH
 
@@ -147,15 +170,18 @@ class _Check:
         return REFRESH if refresh else None
 
     def brief(self, src: Source, b: Any) -> str | None:
-        if b.status != "ok" or b.build != self.key or not (self.exists(src.output) and self.exists(src.sidecar)):
-            return self._values(b.build, b.status, src) or "output missing"
+        if (b.status not in DONE or b.build != self.key or b.checker != CHECKER
+                or not (self.exists(src.output) and self.exists(src.sidecar))):
+            return self._values(b.build, b.status, src, b.checker) or "output missing"
+        if b.own is not None and not b.own.endswith(f',"{b.md5}"]'):
+            return CHANGED_WHILE_PROCESSED
         if not self.shared and b.own is not None and b.deps == f'["{src.source}"]':
             # The common case, decided on text alone: one dependency, its mtime unchanged.
             try:
                 st = os.stat(self.prefix + src.source if src.source[0] != os.sep else src.source)
             except OSError:
-                return f"{src.source} missing"
-            if b.own.startswith(f"[{st.st_mtime!r},"):
+                return "source missing"
+            if b.own.startswith(f"[{st.st_mtime!r},") and stat.S_ISREG(st.st_mode):
                 return None
         if b.deps is None:
             return "source changed"
@@ -163,9 +189,12 @@ class _Check:
 
     def row(self, src: Source, data: dict) -> str | None:
         values = data.get("_values_:") or {}
-        reason = self._values(values.get("build"), values.get("status"), src)
+        reason = self._values(values.get("build"), values.get("status"), src, data.get("checker:"))
         if reason:
             return reason
+        own = data.get(src.source)
+        if not (isinstance(own, list) and len(own) == 3 and own[2] == values.get("md5")):
+            return CHANGED_WHILE_PROCESSED
         if data.get("deps:") is None:
             return "source changed"
         states = [(None, data.get(src.source)), *((None, data.get(d)) for d in self.shared)]

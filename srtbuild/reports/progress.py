@@ -180,6 +180,6 @@ def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, u
         "total": len(build.sources),
         "initially_up_to_date": up_to_date,
         "verbosity": verbosity,
-        "input_dir": build.where.input.replace(os.sep, "/"),
+        "input_dir": build.shown(build.where.input).replace(os.sep, "/"),
         "stream": stream,
     })

@@ -13,19 +13,23 @@ from __future__ import annotations
 import heapq
 import json
 import os
-import shutil
+import sys
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 from srtbuild import __version__
-from srtbuild.atomic import write_atomic
-from srtbuild.reports.sidecars import CSV_FIELDS, Collected, collect, csv_line
+from srtbuild.build.discovery import STATE_DIR
 from srtbuild.build.project import Build
+from srtbuild.confined import OutputRoot
+from srtbuild.names import escape_name
+from srtbuild.reports.sidecars import CSV_FIELDS, Collected, Wanted, collect, csv_line
 
 REPORT_SCHEMA = "srtbuild.report/1"
 CACHE_NAME = "sidecars.cache"
 LAST_RUN = "last-run.json"  # run and totals only: what `srtbuild batch` reads back
+HISTORY = "history"  # earlier report.json files
+REPORT_FILES = ("report.json", "report.csv", "summary.txt", "report.html")
 
 
 def _iso(epoch: float) -> str:
@@ -45,10 +49,12 @@ def assemble(build: Build, got: Collected, finished: float) -> dict:
         "files": files,
         "succeeded": t.ok,
         "failed": t.failed,
+        "empty": t.empty,
         "pending": got.pending,
         "processed": t.processed,
         "up_to_date": files - t.processed - got.pending,
         "removed": len(got.removed),
+        "unlisted_folders": len(build.unlisted),
         "segments": t.segments,
         "corrections": t.corrections,
         "corrections_by_rule": dict(sorted(t.by_rule.items())),
@@ -67,12 +73,14 @@ def assemble(build: Build, got: Collected, finished: float) -> dict:
             "duration_s": round(finished - build.started, 3),
             "srtbuild_version": __version__,
             "parallel": build.parallel,
-            "input": build.where.input,
-            "output": build.where.output,
+            "input": escape_name(build.where.input),
+            "output": escape_name(build.where.output),
             "settings_digest": build.settings.digest(),
         },
         "totals": totals,
-        "errors": [{"path": p, "line": line, "message": m} for p, line, m in t.errors],
+        # A folder that could not be listed is an error too: its sources are unknown.
+        "errors": [{"path": p, "line": line, "message": m} for p, line, m in t.errors]
+        + [{"path": escape_name(folder) + "/", "line": None, "message": why} for folder, why in build.unlisted],
         "removed": got.removed,
     }
 
@@ -100,7 +108,7 @@ def summary_text(report: dict, worst: list[tuple], fmt: str = "simple") -> str:
              f"{run['started']} ({run['duration_s']} s)"]
     totals = [
         ("files", t["files"]), ("succeeded", t["succeeded"]), ("failed", t["failed"]),
-        ("pending", t["pending"]), ("processed this run", t["processed"]), ("up to date", t["up_to_date"]),
+        ("empty (no cues)", t.get("empty", 0)), ("pending", t["pending"]), ("processed this run", t["processed"]), ("up to date", t["up_to_date"]),
         ("removed (source gone)", t["removed"]), ("segments", t["segments"]), ("corrections", t["corrections"]),
         ("warnings", t["warnings"]), ("quality before", t["quality_before"]), ("quality after", t["quality_after"]),
         ("processing time (s)", t["processing_time_s"]), ("files a minute", t["files_per_minute"]),
@@ -160,49 +168,72 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _archive(state: str, keep: int) -> None:
-    """Move the previous report.json into history/, keeping the newest `keep`."""
-    current = os.path.join(state, "report.json")
-    if keep <= 0 or not os.path.exists(current):
+def _archive(root: OutputRoot, keep: int) -> None:
+    """Copy the previous report.json into history/, keeping the newest `keep`."""
+    current = f"{STATE_DIR}/report.json"
+    st = root.stat(current)
+    if keep <= 0 or st is None:
         return
-    history = os.path.join(state, "history")
-    os.makedirs(history, exist_ok=True)
-    stamp = datetime.fromtimestamp(os.path.getmtime(current), timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    shutil.copyfile(current, os.path.join(history, f"report-{stamp}.json"))
-    old = sorted(n for n in os.listdir(history) if n.startswith("report-") and n.endswith(".json"))
+    stamp = datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    try:
+        data = root.read(current)
+    except OSError:
+        return  # not a readable file (a link, say): nothing to keep
+    root.write(f"{STATE_DIR}/{HISTORY}/report-{stamp}.json", data)
+    old = sorted(n for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.startswith("report-") and n.endswith(".json"))
     for name in old[:-keep]:
-        os.unlink(os.path.join(history, name))
+        root.unlink(f"{STATE_DIR}/{HISTORY}/{name}")
 
 
 def write_reports(build: Build) -> dict[str, Any]:
     """Collect, clean up stale files and write the reports; returns the report without
-    its `files` rows."""
-    state = str(build.where.absolute(build.where.state_dir))
+    its `files` rows. Every file is written under the output folder through
+    srtbuild.confined, so no link planted there can send a write elsewhere."""
+    root = OutputRoot(build.where.absolute(build.where.output))
     keep = build.settings.report["worst_files"]
     got = collect(
-        str(build.where.absolute(build.where.metrics_dir)),
-        str(build.where.absolute(build.where.output)),
-        [(src.rel, src.output) for src in build.sources],
-        os.path.join(state, CACHE_NAME),
+        root,
+        [Wanted(src.name, src.rel, escape_name(src.output)) for src in build.sources],
+        f"{STATE_DIR}/{CACHE_NAME}",
         keep=keep,
         started=build.started,
+        protected=[folder for folder, _ in build.unlisted],
     )
+    for warning in got.warnings:
+        print(f"srtbuild: warning: {warning}", file=sys.stderr)
     report = assemble(build, got, time.time())
     # Earlier reports are kept when a run changed something; a no-op run only refreshes.
     if report["totals"]["processed"] or got.removed:
-        _archive(state, build.settings.report["history"])
-    write_atomic(os.path.join(state, "report.json"), json_text(report, [e.json for e in got.entries]).encode("utf-8"))
-    write_atomic(os.path.join(state, "report.csv"), csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))
-    write_atomic(os.path.join(state, "summary.txt"),
-                 summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
-    write_atomic(os.path.join(state, "report.html"), html_page(report, got.tally.worst[:keep]).encode("utf-8"))
-    write_atomic(os.path.join(state, LAST_RUN), json_text(report).encode("utf-8"))
+        _archive(root, build.settings.report["history"])
+    root.write(f"{STATE_DIR}/report.json", json_text(report, [e.json for e in got.entries]).encode("utf-8"))
+    root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))
+    root.write(f"{STATE_DIR}/summary.txt", summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
+    root.write(f"{STATE_DIR}/report.html", html_page(report, got.tally.worst[:keep]).encode("utf-8"))
+    root.write(f"{STATE_DIR}/{LAST_RUN}", json_text(report).encode("utf-8"))
     return report
 
 
 def failure_note(build: Build, report: dict) -> str | None:
-    """The one line that says files failed, or None."""
+    """The one line that says files failed (or folders could not be listed), or None."""
     failed = report["totals"]["failed"]
-    if not failed:
+    unlisted = report["totals"].get("unlisted_folders", 0)
+    if not failed and not unlisted:
         return None
-    return f"{failed} of {report['totals']['files']} files failed; see {os.path.join(build.where.state_dir, 'summary.txt')}"
+    parts = [f"{failed} of {report['totals']['files']} files failed"] if failed else []
+    if unlisted:
+        parts.append(f"{unlisted} folder{'s' if unlisted > 1 else ''} could not be listed")
+    return f"{'; '.join(parts)}; see {build.shown(os.path.join(build.where.state_dir, 'summary.txt'))}"
+
+
+def clean_reports(out_root: str, dryrun: bool = False) -> None:
+    """`doit clean` of the report task: the reports, their history and caches (not the
+    state, which doit's own `forget` handles)."""
+    root = OutputRoot(out_root)
+    names = [f"{STATE_DIR}/{n}" for n in (*REPORT_FILES, LAST_RUN, CACHE_NAME)]
+    names += [f"{STATE_DIR}/{HISTORY}/{n}" for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.endswith(".json")]
+    for rel in names:
+        if dryrun:
+            if root.stat(rel) is not None:
+                print(f"would remove {root.shown(rel)}")
+        elif root.unlink(rel):
+            root.prune(os.path.dirname(rel))

@@ -15,11 +15,14 @@ import heapq
 import io
 import json
 import os
-import pickle
+import stat
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from srtbuild.atomic import write_atomic
+from srtbuild.build.discovery import SIDECAR_SUFFIX, STATE_DIR, sidecar_name
+from srtbuild.confined import OutputRoot, is_leftover
+from srtbuild.errors import SrtbuildError
+from srtbuild.names import escape_name, unescape_name
 
 ROW_FIELDS = (
     "path", "output", "status", "segments", "corrections", "corrections_by_rule",
@@ -30,8 +33,8 @@ CSV_FIELDS = (
     "path", "output", "status", "segments", "corrections", "quality_before", "quality_after",
     "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "corrections_by_rule",
 )
-_CACHE_SCHEMA = "srtbuild.sidecars/1"
-_SUFFIX = ".json"
+_CACHE_SCHEMA = "srtbuild.sidecars/2"
+STATUSES = ("ok", "failed", "empty")
 
 
 class Entry(NamedTuple):
@@ -68,23 +71,50 @@ def pending_row(rel: str, output: str) -> dict:
     return row
 
 
-def _row(rel: str, output: str, sidecar: dict) -> dict:
-    row = {name: sidecar.get(name) for name in ROW_FIELDS}
-    row["path"] = rel
+def _row(name: str, output: str, sidecar: dict) -> dict:
+    """A report row from a sidecar. Sidecars are files in the output folder, which anyone
+    who can write it can change: every field is checked, and a sidecar that does not
+    hold what srtbuild writes is an unreadable one (ValueError), not a crash."""
+    row = {key: sidecar.get(key) for key in ROW_FIELDS}
+    row["path"] = name
     row["output"] = output
-    row["warnings"] = len(sidecar.get("warnings") or [])
+    _need(row["status"] in STATUSES)
+    for key in ("segments", "corrections", "size_bytes"):
+        _need(_count(row[key]))
+    for key in ("quality_before", "quality_after", "processing_time_s", "processed_at"):
+        _need(row[key] is None or _number(row[key]))
+    for key in ("corrections_by_rule", "checks_before", "checks_after"):
+        value = row[key]
+        _need(value is None or (isinstance(value, dict) and all(_count(n) for n in value.values())))
+    warnings = sidecar.get("warnings")
+    _need(warnings is None or isinstance(warnings, list))
+    row["warnings"] = len(warnings or [])
+    err = row["error"]
+    _need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
+                          and (err.get("line") is None or _count(err.get("line")))))
+    _need(row["encoding"] is None or isinstance(row["encoding"], str))
     return row
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
 class Tally:
     """What the report totals need of a set of rows, kept per metrics folder so that an
     unchanged folder's contribution is reused instead of re-reading its rows."""
 
-    __slots__ = ("ok", "failed", "segments", "corrections", "by_rule", "quality_before", "quality_after",
-                 "warnings", "errors", "worst", "processed", "processed_segments", "processing_time_s")
+    __slots__ = ("ok", "failed", "empty", "segments", "corrections", "by_rule", "quality_before",
+                 "quality_after", "warnings", "errors", "worst", "processed", "processed_segments",
+                 "processing_time_s")
+    _COUNTS = ("ok", "failed", "empty", "segments", "corrections", "warnings")
 
     def __init__(self) -> None:
-        self.ok = self.failed = self.segments = self.corrections = self.warnings = 0
+        self.ok = self.failed = self.empty = self.segments = self.corrections = self.warnings = 0
         self.by_rule: dict[str, int] = {}
         self.quality_before = [0.0, 0]  # sum, count (means over succeeded files)
         self.quality_after = [0.0, 0]
@@ -101,6 +131,8 @@ class Tally:
             self.failed += 1
             err = row["error"] or {}
             self.errors.append((row["path"], err.get("line"), err.get("message") or ""))
+        elif row["status"] == "empty":
+            self.empty += 1  # no cue to score: kept out of the means and the worst files
         if row["status"] != "ok":
             return
         self.ok += 1
@@ -118,7 +150,7 @@ class Tally:
                 self.worst = heapq.nsmallest(keep, self.worst)
 
     def merge(self, other: "Tally", keep: int) -> None:
-        for name in ("ok", "failed", "segments", "corrections", "warnings"):
+        for name in self._COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for rule, n in other.by_rule.items():
             self.by_rule[rule] = self.by_rule.get(rule, 0) + n
@@ -131,6 +163,36 @@ class Tally:
     def settle(self, keep: int) -> None:
         self.worst = heapq.nsmallest(keep, self.worst)
 
+    def dump(self) -> dict:
+        """The cached part as plain JSON data (this run's `processed` figures are not)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in self._COUNTS}
+        data.update(by_rule=self.by_rule, quality_before=self.quality_before, quality_after=self.quality_after,
+                    errors=[list(e) for e in self.errors], worst=[list(w) for w in self.worst])
+        return data
+
+    @classmethod
+    def load(cls, data: Any) -> "Tally":
+        """From `dump()`'s data, checked; ValueError (or TypeError, KeyError) if damaged."""
+        _need(isinstance(data, dict))
+        t = cls()
+        for name in cls._COUNTS:
+            _need(_count(data[name]))
+            setattr(t, name, data[name])
+        _need(isinstance(data["by_rule"], dict) and all(_count(n) for n in data["by_rule"].values()))
+        t.by_rule = data["by_rule"]
+        for name in ("quality_before", "quality_after"):
+            acc = data[name]
+            _need(isinstance(acc, list) and len(acc) == 2 and _number(acc[0]) and _count(acc[1]))
+            setattr(t, name, acc)
+        for path, line, message in data["errors"]:
+            _need(isinstance(path, str) and (line is None or _count(line)) and isinstance(message, str))
+            t.errors.append((path, line, message))
+        for after, path, before, segments, warnings in data["worst"]:
+            _need(_number(after) and isinstance(path, str) and (before is None or _number(before))
+                  and _count(segments) and _count(warnings))
+            t.worst.append((after, path, before, segments, warnings))
+        return t
+
 
 @dataclass
 class Collected:
@@ -138,6 +200,7 @@ class Collected:
     tally: Tally
     pending: int
     removed: list[str] = field(default_factory=list)  # sources gone: sidecar and output deleted
+    warnings: list[str] = field(default_factory=list)  # e.g. a damaged cache, ignored
 
 
 @dataclass
@@ -148,28 +211,37 @@ class _Folder:
     tally: Tally
 
 
+class Wanted(NamedTuple):
+    """A source as the report knows it: its name, its real path relative to the input
+    (`/`-separated) and its output as shown."""
+
+    name: str
+    rel: str
+    output: str
+
+
 class _Scan:
-    def __init__(self, metrics: str, output_root: str, old: dict, wanted: dict, keep: int, started: float) -> None:
-        self.metrics = metrics
-        self.output_root = output_root
+    def __init__(self, root: OutputRoot, old: dict, wanted: dict, keep: int, started: float,
+                 protected: list[str]) -> None:
+        self.root = root
         self.old = old
         self.wanted = wanted
         self.keep = keep
         self.started = started
+        self.protected = protected
         self.fresh: dict[str, _Folder] = {}
         self.removed: list[str] = []
         self.changed = False
         self.processed = Tally()
 
     def folder(self, folder: str) -> None:
-        path = os.path.join(self.metrics, folder) if folder else self.metrics
-        try:
-            mtime = os.stat(path).st_mtime_ns
-        except OSError:
+        path = f"{METRICS}/{folder}" if folder else METRICS
+        st = self.root.stat(path)
+        if st is None or not stat.S_ISDIR(st.st_mode):
             return
         before = self.old.get(folder)
         want = self.wanted.get(folder, {})
-        if before is not None and before.mtime_ns == mtime and all(n in want for n in before.files):
+        if before is not None and before.mtime_ns == st.st_mtime_ns and all(n in want for n in before.files):
             self.fresh[folder] = before  # nothing in it was replaced, added or deleted
         else:
             self.changed = True
@@ -181,66 +253,114 @@ class _Scan:
         files: dict[str, Entry] = {}
         subdirs: list[str] = []
         tally = Tally()
-        with os.scandir(path) as it:
-            for item in it:
-                if item.is_dir(follow_symlinks=False):
-                    subdirs.append(item.name)
-                elif _leftover(item, self.started):
-                    _unlink(item.path)
-                elif item.name.endswith(_SUFFIX) and item.is_file(follow_symlinks=False):
-                    target = want.get(item.name)
-                    if target is None:
-                        _remove(item.path, folder, item.name, self.output_root, self.removed)
-                        continue
-                    old = before.files.get(item.name) if before else None
-                    entry, row = _read(item.path, target, old)
-                    if row is not None and (row.get("processed_at") or 0) >= self.started:
-                        self.processed.processed += 1
-                        self.processed.processed_segments += row["segments"] or 0
-                        self.processed.processing_time_s += row["processing_time_s"] or 0.0
-                    tally.add(row if row is not None else json.loads(entry.json), self.keep)
-                    files[item.name] = entry
+        for name, st in self.root.entries(path):
+            if stat.S_ISDIR(st.st_mode):
+                subdirs.append(name)
+            elif _leftover(name, st, self.started):
+                self.root.unlink(f"{path}/{name}")
+            elif name.endswith(SIDECAR_SUFFIX) and stat.S_ISREG(st.st_mode):
+                target = want.get(name)
+                if target is None:
+                    if not self._protected(folder):
+                        self._remove(folder, name)
+                    continue
+                old = before.files.get(name) if before else None
+                entry, row = self._read(f"{path}/{name}", st, target, old)
+                if row is not None and (row.get("processed_at") or 0) >= self.started:
+                    self.processed.processed += 1
+                    self.processed.processed_segments += row["segments"] or 0
+                    self.processed.processing_time_s += row["processing_time_s"] or 0.0
+                tally.add(row if row is not None else json.loads(entry.json), self.keep)
+                files[name] = entry
         tally.settle(self.keep)
         # Files were written in this folder's twin in the output tree: sweep it too.
-        _sweep(os.path.join(self.output_root, folder.replace("/", os.sep)) if folder else self.output_root, self.started)
-        mtime = os.stat(path).st_mtime_ns  # after any removal
-        return _Folder(mtime, files, sorted(subdirs), tally)
+        for name, st in self.root.entries(folder):
+            if _leftover(name, st, self.started):
+                self.root.unlink(f"{folder}/{name}" if folder else name)
+        after = self.root.stat(path)  # after any removal
+        return _Folder(after.st_mtime_ns if after else 0, files, sorted(subdirs), tally)
+
+    def _protected(self, folder: str) -> bool:
+        return any(folder == p or folder.startswith(p + "/") for p in self.protected)
+
+    def _read(self, path: str, st: os.stat_result, target: Wanted, old: Entry | None) -> tuple[Entry, dict | None]:
+        """The entry of one sidecar: the cached one if the file is unchanged (row None), else
+        read afresh (with its row)."""
+        if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+            return old, None
+        try:
+            data = json.loads(self.root.read(path, MAX_SIDECAR_BYTES + 1))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            row = _row(target.name, target.output, data)
+        except (OSError, ValueError, TypeError, SrtbuildError) as exc:
+            row = pending_row(target.name, target.output)
+            row["status"] = "failed"
+            row["error"] = {"message": f"unreadable sidecar: {_short(exc)}", "line": None}
+        return make_entry(row, st.st_mtime_ns, st.st_size), row
+
+    def _remove(self, folder: str, sidecar: str) -> None:
+        """A sidecar no source wants: its source is gone. Delete it and the source's
+        output (as names under the output root: never through a link)."""
+        prefix = f"{folder}/" if folder else ""
+        base = sidecar[: -len(SIDECAR_SUFFIX)]
+        if sidecar_name(base) != sidecar:  # a long name, cut short: the sidecar says whose
+            try:
+                data = json.loads(self.root.read(f"{METRICS}/{prefix}{sidecar}", MAX_SIDECAR_BYTES + 1))
+                rel = unescape_name(str(data["path"]))
+                base = rel.rpartition("/")[2]
+                if rel != prefix + base or sidecar_name(base) != sidecar:
+                    base = None
+            except (OSError, ValueError, TypeError, KeyError, SrtbuildError):
+                base = None
+        self.root.unlink(f"{METRICS}/{prefix}{sidecar}")
+        self.removed.append(escape_name(prefix + (base if base is not None else sidecar)))
+        if base is not None:
+            self.root.unlink(prefix + base)
+            if folder:
+                self.root.prune(folder)
 
 
-def collect(metrics: str, output_root: str, sources: list[tuple[str, str]], cache_file: str,
-            keep: int = 10, started: float = 0.0) -> Collected:
-    """`sources` are (relative name, output path) pairs; paths are absolute or relative
-    to the current folder. `keep` is how many worst files the tally keeps; `started` is
-    when this run began (sidecars written since count as processed in it)."""
+METRICS = f"{STATE_DIR}/metrics"
+MAX_SIDECAR_BYTES = 64 * 1024 * 1024
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10, started: float = 0.0,
+            protected: list[str] | None = None) -> Collected:
+    """Read the sidecars of `sources` under `root` (cache: the cache file's path relative
+    to it). `keep` is how many worst files the tally keeps; `started` is when this run
+    began (sidecars written since count as processed in it). Sidecars under `protected`
+    folders (their sources could not be listed) are never taken for stale."""
     keep = max(keep, 10)
-    try:
-        with open(cache_file, "rb") as fh:
-            cached = pickle.load(fh)
-        ok = cached.get("schema") == _CACHE_SCHEMA and cached.get("keep", 0) >= keep
-        folders: dict[str, _Folder] = cached["folders"] if ok else {}
-        keep = cached["keep"] if ok else keep
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError, ValueError):
+    warnings: list[str] = []
+    folders, cached_keep = _load_cache(root, cache, warnings)
+    if folders and cached_keep >= keep:
+        keep = cached_keep
+    else:
         folders = {}
-    wanted: dict[str, dict[str, tuple[str, str]]] = {}
-    for rel, output in sources:
-        folder, _, name = rel.rpartition("/")
-        wanted.setdefault(folder, {})[name + _SUFFIX] = (rel, output)
-    scan = _Scan(metrics, output_root, folders, wanted, keep, started)
+    wanted: dict[str, dict[str, Wanted]] = {}
+    for src in sources:
+        folder, _, base = src.rel.rpartition("/")
+        wanted.setdefault(folder, {})[sidecar_name(base)] = src
+    scan = _Scan(root, folders, wanted, keep, started, protected or [])
     scan.folder("")
     entries: list[Entry] = []
     pending = 0
-    for rel, output in sources:
-        folder, _, name = rel.rpartition("/")
+    for src in sources:
+        folder, _, base = src.rel.rpartition("/")
         found = scan.fresh.get(folder)
-        entry = found.files.get(name + _SUFFIX) if found else None
+        entry = found.files.get(sidecar_name(base)) if found else None
         if entry is None:
             pending += 1
-            entry = make_entry(pending_row(rel, output))
+            entry = make_entry(pending_row(src.name, src.output))
         entries.append(entry)
     if scan.changed or scan.fresh.keys() != folders.keys():
-        blob = pickle.dumps({"schema": _CACHE_SCHEMA, "keep": keep, "folders": scan.fresh},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomic(cache_file, blob)
+        root.write(cache, _dump_cache(scan.fresh, keep))
     total = Tally()
     for found in scan.fresh.values():
         total.merge(found.tally, keep)
@@ -249,59 +369,78 @@ def collect(metrics: str, output_root: str, sources: list[tuple[str, str]], cach
     total.processing_time_s = scan.processed.processing_time_s
     total.errors.sort()
     scan.removed.sort()
-    return Collected(entries, total, pending, scan.removed)
+    return Collected(entries, total, pending, scan.removed, warnings)
 
 
-def _read(path: str, target: tuple[str, str], old: Entry | None) -> tuple[Entry, dict | None]:
-    """The entry of one sidecar: the cached one if the file is unchanged (row None), else
-    read afresh (with its row)."""
-    rel, output = target
-    st = os.stat(path)
-    if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
-        return old, None
+# The cache: inert JSON, checked field by field when read. Anyone who can write the output
+# folder can write it, so it must never be able to do more than make a report wrong (which
+# editing a sidecar could do too): no pickle, nothing executed.
+def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
+    data = {
+        "schema": _CACHE_SCHEMA,
+        "keep": keep,
+        "folders": {
+            name: {
+                "mtime_ns": f.mtime_ns,
+                "subdirs": f.subdirs,
+                "files": {n: list(e) for n, e in f.files.items()},
+                "tally": f.tally.dump(),
+            }
+            for name, f in folders.items()
+        },
+    }
+    # ASCII: folder names may hold bytes that are not UTF-8 (kept by Python as surrogates).
+    return json.dumps(data, separators=(",", ":")).encode("ascii")
+
+
+def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, _Folder], int]:
     try:
-        with open(path, encoding="utf-8") as fh:
-            row = _row(rel, output, json.load(fh))
-    except (OSError, ValueError) as exc:
-        row = pending_row(rel, output)
-        row["status"] = "failed"
-        row["error"] = {"message": f"unreadable sidecar: {exc}", "line": None}
-    return make_entry(row, st.st_mtime_ns, st.st_size), row
-
-
-def _leftover(item: os.DirEntry, started: float) -> bool:
-    """A temporary file of an atomic write (`.NAME.XXXX.tmp`) that a killed run left
-    behind: older than this run, so no writer of this run owns it."""
-    if not (item.name.startswith(".") and item.name.endswith(".tmp")):
-        return False
-    try:
-        return item.is_file(follow_symlinks=False) and item.stat(follow_symlinks=False).st_mtime < started
-    except OSError:
-        return False
-
-
-def _sweep(folder: str, started: float) -> None:
-    try:
-        with os.scandir(folder) as it:
-            for item in it:
-                if _leftover(item, started):
-                    _unlink(item.path)
-    except OSError:
-        pass
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
+        blob = root.read(cache)
     except FileNotFoundError:
-        pass
+        return {}, 0
+    except (OSError, SrtbuildError) as exc:
+        warnings.append(f"{root.shown(cache)}: cannot read the cache ({_short(exc)}); rebuilding it")
+        return {}, 0
+    try:
+        data = json.loads(blob)
+        if not isinstance(data, dict) or data.get("schema") != _CACHE_SCHEMA:
+            return {}, 0  # an older srtbuild's cache: rebuilt without a word
+        keep = data["keep"]
+        _need(isinstance(keep, int) and keep > 0)
+        folders = {}
+        for name, f in _items(data["folders"]):
+            _need(isinstance(f, dict) and isinstance(f["mtime_ns"], int))
+            subdirs = f["subdirs"]
+            _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
+            files = {n: _entry(e) for n, e in _items(f["files"])}
+            folders[name] = _Folder(f["mtime_ns"], files, subdirs, Tally.load(f["tally"]))
+        return folders, keep
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
+        return {}, 0
 
 
-def _remove(sidecar: str, folder: str, name: str, output_root: str, removed: list[str]) -> None:
-    rel = (f"{folder}/" if folder else "") + name[: -len(_SUFFIX)]
-    removed.append(rel)
-    for path in (sidecar, os.path.join(output_root, rel.replace("/", os.sep))):
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+def _need(ok: bool) -> None:
+    if not ok:
+        raise ValueError("unexpected content")
+
+
+def _items(value: Any) -> list[tuple[str, Any]]:
+    _need(isinstance(value, dict))
+    return list(value.items())
+
+
+def _entry(value: Any) -> Entry:
+    _need(isinstance(value, list) and len(value) == 4)
+    mtime, size, js, cs = value
+    _need(isinstance(mtime, int) and isinstance(size, int) and isinstance(js, str) and isinstance(cs, str))
+    # Rows are spliced into report.json and report.csv as they are: each must be one JSON
+    # object and one CSV record.
+    _need(js.startswith('{"') and js.endswith("}") and cs.endswith("\n"))
+    return Entry(mtime, size, js, cs)
+
+
+def _leftover(name: str, st: os.stat_result, started: float) -> bool:
+    """A temporary file of an atomic write that a killed run left behind: older than this
+    run, so no writer of this run owns it."""
+    return is_leftover(name) and stat.S_ISREG(st.st_mode) and st.st_mtime < started

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, fix_texts
-from srtbuild.rules.text import LEADING_PUNCT, SPACE_BEFORE_ALL, SPACE_BEFORE_LOW, spaced_high
+from srtbuild.rules.text import (
+    LEADING_PUNCT,
+    SPACE_BEFORE_ALL,
+    SPACE_BEFORE_LOW,
+    spaced_high,
+)
 from srtbuild.subtitles.model import Cue
 
 NAME = "whitespace"

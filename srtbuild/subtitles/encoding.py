@@ -86,7 +86,9 @@ def decode(
     nul = data.find(b"\x00")
     if nul != -1:
         raise SubtitleError("binary data (NUL byte), not a subtitle file", path, _line_of_offset(data, nul))
-    from charset_normalizer import from_bytes  # imported late: only legacy files pay for it
+    from charset_normalizer import (
+        from_bytes,  # imported late: only legacy files pay for it
+    )
 
     line = _line_of_offset(data, first_bad)
     preferred = LEGACY_BY_LANGUAGE.get((language or "").split("-")[0].lower())

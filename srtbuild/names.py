@@ -1,0 +1,42 @@
+"""How srtbuild shows a file name: as it is, except what cannot be shown safely.
+
+A path in a user's tree may hold any character but `/` and NUL. doit refuses some in a
+task name, a terminal or a log line is misled by others, and JSON cannot hold bytes that
+are not UTF-8. Every name srtbuild prints or stores (task names, report paths, messages)
+goes through `escape_name`; the file itself is always opened by its real name.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters a task name cannot carry, or that would mislead a terminal or a log: doit
+# refuses `=`; control characters (C0, C1, line and paragraph separators) break lines;
+# bidirectional overrides reorder what a reader sees; lone surrogates are bytes of a file
+# name that are not UTF-8 and cannot be written to JSON at all. A `%` is escaped only
+# where it would read as an escape (before two hex digits), so the encoding is reversible.
+_ESCAPE = re.compile(
+    "[\x00-\x1f\x7f-\x9f=\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff]"
+    "|%(?=[0-9A-Fa-f]{2})"
+)
+_UNESCAPE = re.compile("(?:%[0-9A-Fa-f]{2})+")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    if "\udc80" <= c <= "\udcff":  # an undecodable byte, kept by Python as a surrogate
+        return f"%{ord(c) - 0xDC00:02X}"
+    return "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+
+
+def escape_name(rel: str) -> str:
+    """The name doit, the reports and every message use for a path `rel`: `rel` itself
+    for every ordinary name (spaces, quotes, `:`, emoji and all), with `=`,
+    control and direction-changing characters, bytes that are not UTF-8, and a `%` before
+    two hex digits written as %XX. Stable across runs and platforms, and reversible."""
+    return _ESCAPE.sub(_escape, rel) if _ESCAPE.search(rel) else rel
+
+
+def unescape_name(name: str) -> str:
+    """The inverse of escape_name (surrogates for bytes that are not UTF-8)."""
+    return _UNESCAPE.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "surrogateescape"), name)
