@@ -11,6 +11,9 @@ import codecs
 import csv
 import hashlib
 import json
+import math
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +21,13 @@ from typing import Any
 import yaml
 
 from srtbuild.errors import ConfigError
+from srtbuild.languages import is_known
 from srtbuild.quality import DEFAULT_THRESHOLDS
 from srtbuild.rules.registry import DEFAULT_PIPELINE, RULES, defaults
 
 CONFIG_NAME = "srtbuild.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_GLOSSARY_BYTES = 16 * 1024 * 1024  # room for glossaries of tens of thousands of terms
 
 # Top-level keys: kind, default, what it is for.
 TOP_LEVEL: dict[str, tuple[str, Any]] = {
@@ -100,6 +105,33 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def _short(value: Any) -> str:
+    """A value as an error message shows it: one line, at most 60 characters. A message
+    must not print a file's content (a glossary path that names some other file)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading, with YAML 1.2's numbers: `1e-9` is a number (YAML 1.1, and so
+    PyYAML, wants a dot in it and reads the string '1e-9')."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                |[-+]?(?:[0-9][0-9_]*)[eE][-+]?[0-9]+
+                |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                |[-+]?\.(?:inf|Inf|INF)
+                |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."),
+)
+
+
 class _Checker:
     """Validates plain data, and finds the YAML node of a key path for error positions."""
 
@@ -132,7 +164,7 @@ class _Checker:
     def value(self, keys: tuple, value: Any, kind: str) -> Any:
         ok = {
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
             "bool": lambda v: isinstance(v, bool),
             "str": lambda v: isinstance(v, str),
             "optional_str": lambda v: v is None or isinstance(v, str),
@@ -142,7 +174,9 @@ class _Checker:
                 for k, w in v.items()),
         }[kind]
         if not ok(value):
-            self.fail(keys, f"expected {_KIND_WORDS[kind]}, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                self.fail(keys, f"expected a finite number, got {value!r}")
+            self.fail(keys, f"expected {_KIND_WORDS[kind]}, got {_short(value)}")
         if kind == "str_list" and isinstance(value, str):
             return [value]
         if kind == "term_map":
@@ -153,7 +187,7 @@ class _Checker:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.fail(keys, f"expected a mapping, got {value!r}")
+            self.fail(keys, f"expected a mapping, got {_short(value)}")
         for key in value:
             if key not in allowed:
                 known = ", ".join(sorted(allowed)) or "none"
@@ -165,11 +199,11 @@ def _load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     try:
         # Anchors and aliases have no use in a config file and are the door to
         # "billion laughs" expansion: refuse them before anything is built.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
                 raise ConfigError("YAML aliases (*name) are not allowed", path, mark.line + 1, mark.column + 1)
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -184,13 +218,14 @@ def _load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def _read_text(path: Path, shown: str) -> str:
+def _read_text(path: Path, shown: str, limit: int = MAX_CONFIG_BYTES) -> str:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", shown) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError("larger than 1 MiB; not a configuration file", shown)
+    if len(data) > limit:
+        raise ConfigError(f"larger than {limit // (1024 * 1024)} MiB; not a configuration file", shown)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -199,7 +234,7 @@ def _read_text(path: Path, shown: str) -> str:
 
 def load_glossary(path: Path, shown: str) -> dict[str, list[str]]:
     """A glossary file: YAML `canonical: [wrong, ...]` or CSV rows `wrong,canonical`."""
-    text = _read_text(path, shown)
+    text = _read_text(path, shown, MAX_GLOSSARY_BYTES)
     terms: dict[str, list[str]] = {}
     if path.suffix.lower() == ".csv":
         for number, row in enumerate(csv.reader(text.splitlines()), 1):
@@ -208,7 +243,7 @@ def load_glossary(path: Path, shown: str) -> dict[str, list[str]]:
             if number == 1 and [c.strip().lower() for c in row[:2]] == ["wrong", "canonical"]:
                 continue
             if len(row) != 2 or not row[0].strip() or not row[1].strip():
-                raise ConfigError(f"expected two columns `wrong,canonical`, got {row!r}", shown, number)
+                raise ConfigError(f"expected two columns `wrong,canonical`, got {_short(row)}", shown, number)
             terms.setdefault(row[1].strip(), []).append(row[0].strip())
         return terms
     data, node = _load_yaml(text, shown)
@@ -218,7 +253,7 @@ def load_glossary(path: Path, shown: str) -> dict[str, list[str]]:
 
 def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str, dict]], list[str]]:
     if not isinstance(value, list):
-        checker.fail(("pipeline",), f"expected a list of rule names, got {value!r}")
+        checker.fail(("pipeline",), f"expected a list of rule names, got {_short(value)}")
     steps: list[tuple[str, dict]] = []
     files_read: list[str] = []
     known = ", ".join(RULES)
@@ -231,9 +266,9 @@ def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str
             keys = keys + (name,)
             given = given or {}
         else:
-            checker.fail(keys, f"expected a rule name or `rule: {{option: value}}`, got {item!r}")
+            checker.fail(keys, f"expected a rule name or `rule: {{option: value}}`, got {_short(item)}")
         if name not in RULES:
-            checker.fail(keys, f"unknown rule {name!r} (rules: {known})")
+            checker.fail(keys, f"unknown rule {_short(name)} (rules: {known})")
         declared = {opt.name: opt for opt in RULES[name].OPTIONS}
         checker.mapping(keys, given, declared)
         options = defaults(name)
@@ -243,13 +278,24 @@ def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str
             if opt.minimum is not None and val < opt.minimum:
                 checker.fail(keys + (key,), f"expected at least {opt.minimum}, got {val!r}")
             options[key] = val
+        check = getattr(RULES[name], "check", None)
+        problem = check(options) if check else None
+        if problem:
+            key, message = problem
+            checker.fail(keys + (key,) if key in given else keys, f"{key}: {message}" if key not in given else message)
         if name == "glossary":
             merged = {k: list(v) for k, v in options["terms"].items()}
             for rel in options["files"]:
                 gpath = (root / rel)
                 shown = rel if not Path(rel).is_absolute() else str(gpath)
+                # Inside the folder of srtbuild.yaml (links resolved), so a config cannot
+                # make srtbuild read, and quote in its errors, any file on the machine.
+                real, home = os.path.realpath(gpath), os.path.realpath(root)
+                if not real.startswith(home.rstrip(os.sep) + os.sep):
+                    checker.fail(keys + ("files",), f"glossary file {_short(rel)} is outside the folder of "
+                                                    f"{CONFIG_NAME} ({home}); keep glossaries beside it")
                 if not gpath.is_file():
-                    checker.fail(keys + ("files",), f"glossary file {rel!r} not found")
+                    checker.fail(keys + ("files",), f"glossary file {_short(rel)} not found")
                 for canonical, wrongs in load_glossary(gpath, shown).items():
                     merged.setdefault(canonical, []).extend(wrongs)
                 files_read.append(str(gpath.resolve()))
@@ -291,6 +337,14 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
             setattr(settings, key, checker.value((key,), raw, kind))
     if settings.timeout_s <= 0:
         checker.fail(("timeout_s",), f"expected a positive number of seconds, got {settings.timeout_s!r}")
+    q = settings.quality
+    if q["min_duration_ms"] > q["max_duration_ms"]:
+        key = "min_duration_ms" if "min_duration_ms" in (data.get("quality") or {}) else "max_duration_ms"
+        checker.fail(("quality", key), f"min_duration_ms ({q['min_duration_ms']}) is more than "
+                                       f"max_duration_ms ({q['max_duration_ms']})")
+    if not is_known(settings.language):
+        checker.fail(("language",), f"unknown language code {_short(settings.language)} "
+                                    "(expected an ISO 639-1 code such as en, fr, pt-BR)")
     if settings.encoding:
         try:
             codecs.lookup(settings.encoding)

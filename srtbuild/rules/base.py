@@ -1,7 +1,8 @@
 """What every correction rule declares, and the record of what the rules changed.
 
-A rule is a module with `NAME`, `DOC`, `OPTIONS` (typed, with defaults) and one function
-`apply(cues, options, ctx) -> cues`. Config validation is derived from `OPTIONS`, so a
+A rule is a module with `NAME`, `DOC`, `OPTIONS` (typed, with defaults), one function
+`apply(cues, options, ctx) -> cues`, and optionally `check(options)` naming an option that
+contradicts another. Config validation is derived from `OPTIONS`, so a
 rule's declaration is the only place its settings are described.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.text import ALNUM, upper_first_letter, visible
+from srtbuild.rules.text import ALNUM, lower_letter_at, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
 NAME = "capitalization"
@@ -19,6 +19,7 @@ OPTIONS = (
 
 _END = re.compile(r"(?<!\.)([.!?])[\"'\u2019\u201d\u00bb)\]]*(?:<[^<>]*>|\{\\[^{}]*\})*\s+")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_WINDOW = 100  # characters before a dot searched for its word
 # The literal `i` comes first and the look-behind after it (`i(?<!Xi)` is `(?<!X)i`), so
 # the regex engine can skip ahead to each `i` instead of trying every position.
 _LONE_I = re.compile(r"i(?<![\w'\u2019.-]i)(?=(?:['\u2019](?:m|ve|ll|d))?(?![\w'\u2019-])(?!\.\w))")
@@ -28,7 +29,9 @@ _CODE_AFTER_I = re.compile(r"\s*(?:in\b|[=+\-*/<>\[\]()]|\+\+)")
 
 
 def _is_abbreviation(text: str, dot: int, abbreviations: frozenset) -> bool:
-    m = _WORD_BEFORE.search(text, 0, dot)
+    # Only the word just before the dot matters: looking from the start of the text each
+    # time would make a long cue cost the square of its length.
+    m = _WORD_BEFORE.search(text, max(0, dot - _WORD_WINDOW), dot)
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
@@ -36,11 +39,19 @@ def _is_abbreviation(text: str, dot: int, abbreviations: frozenset) -> bool:
 
 
 def _within(text: str, abbreviations: frozenset) -> str:
-    for m in list(_END.finditer(text)):
+    letters = []
+    for m in _END.finditer(text):
         if m.group(1) == "." and _is_abbreviation(text, m.start(1), abbreviations):
             continue
-        text = upper_first_letter(text, m.end())
-    return text
+        i = lower_letter_at(text, m.end())
+        if i >= 0:
+            letters.append(i)
+    if not letters:
+        return text
+    chars = list(text)  # one copy, however many sentences the cue holds
+    for i in letters:
+        chars[i] = chars[i].upper()
+    return "".join(chars)
 
 
 def _lone_i(match: re.Match) -> str:

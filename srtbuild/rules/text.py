@@ -69,9 +69,10 @@ def tidy(text: str, language: str = "en") -> str:
     return merge_marks("\n".join(lines))
 
 
-def upper_first_letter(text: str, start: int = 0) -> str:
-    """Upper-case the first letter at or after `start`, skipping tags, spaces and
-    opening punctuation; stop at anything else (a digit, a letter already upper-case)."""
+def lower_letter_at(text: str, start: int = 0) -> int:
+    """Where the first letter at or after `start` is, if it is lower-case (else -1),
+    skipping tags, spaces and opening punctuation; stop at anything else (a digit, a
+    letter already upper-case)."""
     i = start
     n = len(text)
     while i < n:
@@ -79,13 +80,17 @@ def upper_first_letter(text: str, start: int = 0) -> str:
         if ch == "<" or (ch == "{" and text.startswith("{\\", i)):
             close = text.find(">" if ch == "<" else "}", i)
             if close == -1:
-                return text
+                return -1
             i = close + 1
             continue
         if ch.isspace() or ch in "-\"'\u2018\u201c\u00ab([\u00bf\u00a1\u266a*":
             i += 1
             continue
-        if ch.islower():
-            return text[:i] + ch.upper() + text[i + 1:]
-        return text
-    return text
+        return i if ch.islower() else -1
+    return -1
+
+
+def upper_first_letter(text: str, start: int = 0) -> str:
+    """Upper-case the first letter at or after `start` (see lower_letter_at)."""
+    i = lower_letter_at(text, start)
+    return text if i < 0 else text[:i] + text[i].upper() + text[i + 1:]

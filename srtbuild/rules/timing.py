@@ -25,6 +25,14 @@ OPTIONS = (
 )
 
 
+def check(options: dict) -> tuple[str, str] | None:
+    """Options that contradict each other: (the option to blame, why)."""
+    if options["min_duration_ms"] > options["max_duration_ms"]:
+        return "min_duration_ms", (f"{options['min_duration_ms']} is more than max_duration_ms "
+                                   f"({options['max_duration_ms']})")
+    return None
+
+
 def reading_chars(text: str) -> int:
     """Characters a viewer reads: tags excluded, a line break counts as a space."""
     return len(visible(text).strip())

@@ -60,9 +60,12 @@ def _balanced(words: list[str], max_len: int, max_lines: int) -> list[str]:
         two = _two_lines(words, widths, max_len, bonus)
         if two is not None:
             return two
-    # best[k][j]: cost of putting words[:j] on k lines; back pointers in prev
-    inf = float("inf")
     fewest = max(1, -(-(sum(widths) + n - 1) // max_len))
+    if fewest > max_lines:
+        return _fewest_lines(words, widths, max_len, bonus)
+    # best[k][j]: cost of putting words[:j] on k lines; back pointers in prev. Only for
+    # text that may fit in max_lines, so k stays small.
+    inf = float("inf")
     for lines in range(fewest, n + 1):
         best = [[inf] * (n + 1) for _ in range(lines + 1)]
         prev = [[0] * (n + 1) for _ in range(lines + 1)]
@@ -91,6 +94,35 @@ def _balanced(words: list[str], max_len: int, max_lines: int) -> list[str]:
                 j = i
             return out[::-1]
     return [" ".join(words)]
+
+
+def _fewest_lines(words: list[str], widths: list[int], max_len: int, bonus: float) -> list[str]:
+    """Text too long for max_lines: the fewest lines that fit, balanced as above, in one
+    pass over the words (each looks back at most one line's worth), so the time grows
+    with the length of the text, not with its square."""
+    n = len(words)
+    inf = (float("inf"), float("inf"))
+    best: list[tuple[float, float]] = [(0, 0.0)] + [inf] * n  # (lines, cost) of words[:j]
+    prev = [0] * (n + 1)
+    for j in range(1, n + 1):
+        width = -1
+        after_punct = j < n and words[j - 1].endswith(_BREAK_AFTER)
+        for i in range(j - 1, -1, -1):
+            width += widths[i] + 1
+            if width > max_len and i < j - 1:
+                break
+            lines, cost = best[i]
+            candidate = (lines + 1, cost + width * width - (bonus if after_punct else 0))
+            if candidate < best[j]:
+                best[j] = candidate
+                prev[j] = i
+    out: list[str] = []
+    j = n
+    while j > 0:
+        i = prev[j]
+        out.append(" ".join(words[i:j]))
+        j = i
+    return out[::-1]
 
 
 def wrap_text(text: str, max_len: int, max_lines: int) -> str:

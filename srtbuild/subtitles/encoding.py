@@ -64,6 +64,15 @@ def decode(
             except UnicodeDecodeError as exc:
                 line = _line_of_offset(data, exc.start + len(bom))
                 raise SubtitleError(f"invalid {name} data after a {name} byte-order mark", path, line) from None
+    # ASCII text in UTF-16 without a BOM is valid UTF-8 too (NUL is a UTF-8 character), so
+    # NULs interleaved with text are looked at before UTF-8 is tried.
+    utf16 = _guess_bomless_utf16(data) if b"\x00" in data[:4096] else None
+    if utf16:
+        try:
+            text = data.decode(utf16)
+            return text, utf16, False, [Finding(1, "reader", f"no byte-order mark; decoded as {utf16} (detected)")]
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), "utf-8", False, []
     except UnicodeDecodeError as exc:
@@ -76,13 +85,6 @@ def decode(
             raise SubtitleError(f"cannot decode as the configured encoding {configured!r}", path, line) from None
         except LookupError:
             raise SubtitleError(f"unknown encoding {configured!r} in the settings", path) from None
-    utf16 = _guess_bomless_utf16(data)
-    if utf16:
-        try:
-            text = data.decode(utf16)
-            return text, utf16, False, [Finding(1, "reader", f"no byte-order mark; decoded as {utf16} (detected)")]
-        except UnicodeDecodeError:
-            pass
     nul = data.find(b"\x00")
     if nul != -1:
         raise SubtitleError("binary data (NUL byte), not a subtitle file", path, _line_of_offset(data, nul))

@@ -17,6 +17,10 @@ from srtbuild.subtitles.model import Cue, Document, Finding
 from srtbuild.subtitles.timestamps import BROKEN, STRICT, format_ms, parse_lenient
 
 MAX_BYTES = 200 * 1024 * 1024  # refuse absurd inputs before reading them whole
+# No subtitle cue holds this much text (it would stay on screen for over an hour at 20
+# characters a second): a file that does is not a subtitle file, or is damaged beyond
+# what correcting it cue by cue can mend. Refused before any rule sees it.
+MAX_CUE_CHARS = 100_000
 
 
 def _split_lines(text: str, warnings: list[Finding]) -> tuple[list[str], str]:
@@ -123,7 +127,11 @@ class _Builder:
                     orphan = i + 1
                     self.warn(first_line + i + 1, "cue without a timing line: its text was kept in the cue before it")
             lines = kept
-        self.cues[-1].text = "\n".join(lines)
+        text = "\n".join(lines)
+        if len(text) > MAX_CUE_CHARS:
+            raise SubtitleError(f"cue with {len(text):,} characters of text (more than {MAX_CUE_CHARS:,}); "
+                                "not subtitle text", self.path, self.cues[-1].line)
+        self.cues[-1].text = text
 
     def _check_index(self, index: int | None, index_line: int, timing_line: int) -> None:
         expected = 1 if self.last_index is None else self.last_index + 1
