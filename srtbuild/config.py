@@ -42,6 +42,7 @@ TOP_LEVEL: dict[str, tuple[str, Any]] = {
     "quality": ("quality", None),
     "output_format": ("output_format", None),
     "timeout_s": ("number", 300),
+    "memory_limit_mb": ("optional_int", None),
     "report": ("report", None),
 }
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
@@ -50,7 +51,7 @@ REPORT = {"worst_files": 10, "history": 20}
 
 _KIND_WORDS = {
     "int": "a whole number", "number": "a number", "bool": "true or false", "str": "a string",
-    "optional_str": "a string or null", "str_list": "a list of strings",
+    "optional_str": "a string or null", "optional_int": "a whole number or null", "str_list": "a list of strings",
     "term_map": "a mapping of canonical term -> wrong form(s)",
 }
 
@@ -73,6 +74,7 @@ class Settings:
     output_format: dict = field(default_factory=lambda: dict(OUTPUT_FORMAT))
     glossary_files: list[str] = field(default_factory=list)
     timeout_s: float = 300
+    memory_limit_mb: int | None = None  # per helper, beyond what it starts with; None: automatic
     report: dict = field(default_factory=lambda: dict(REPORT))
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -168,6 +170,7 @@ class _Checker:
             "bool": lambda v: isinstance(v, bool),
             "str": lambda v: isinstance(v, str),
             "optional_str": lambda v: v is None or isinstance(v, str),
+            "optional_int": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
             "str_list": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)),
             "term_map": lambda v: isinstance(v, dict) and all(
                 isinstance(k, str) and (isinstance(w, str) or (isinstance(w, list) and all(isinstance(x, str) for x in w)))
@@ -335,6 +338,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 settings.output_format[name] = checker.value((key, name), val, "bool")
         else:
             setattr(settings, key, checker.value((key,), raw, kind))
+    if settings.memory_limit_mb is not None and settings.memory_limit_mb < 64:
+        checker.fail(("memory_limit_mb",), f"expected at least 64 (MB), got {settings.memory_limit_mb!r}")
     if settings.timeout_s <= 0:
         checker.fail(("timeout_s",), f"expected a positive number of seconds, got {settings.timeout_s!r}")
     q = settings.quality

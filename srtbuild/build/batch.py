@@ -26,6 +26,7 @@ from srtbuild.reports.report import LAST_RUN, failure_note, render, write_report
 from srtbuild.build.discovery import STATE_DIR
 from srtbuild.build.state import guard_state, lock_for
 from srtbuild.confined import OutputRoot
+from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.build.uptodate import REFRESH, outdated
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
@@ -115,6 +116,10 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     lock = lock_for(state_file)
     lock.acquire()
     interrupted = False
+    # Whatever happens below, no process this run starts outlives it: orphans (a helper
+    # whose worker was killed) are handed to this process, and all are ended at the end.
+    already = frozenset(descendants())
+    adopting = adopt_orphans()
     try:
         with _in_folder(build.where.base), _stop_signals():
             lost = 0
@@ -151,6 +156,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
         if opts.export_report:  # back in the user's folder: FILE is relative to it
             _export(root, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     finally:
+        end_children(already)
+        if adopting:
+            adopt_orphans(False)
         lock.release()
     if interrupted or lost:
         # doit's worker queues, left with unsent jobs, can make multiprocessing's exit

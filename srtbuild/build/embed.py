@@ -21,6 +21,7 @@ from srtbuild.build.discovery import Source
 from srtbuild.build.state import StateDB
 from srtbuild.build.isolation import stopping
 from srtbuild.build.project import Build
+from srtbuild.processes import HELPER_NAME, name_of
 from srtbuild.build.tasks import doit_config, finish, process_tasks, report_task
 from srtbuild.build.uptodate import PROCESS
 
@@ -73,7 +74,18 @@ class _Watch(threading.Thread):
                 info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 continue
-            if info is None or info.si_code not in (os.CLD_KILLED, os.CLD_DUMPED) or stopping.is_set():
+            if info is None:
+                continue
+            if name_of(info.si_pid) == HELPER_NAME:
+                # A worker's helper, handed to this process when its worker ended (see
+                # srtbuild.processes.adopt_orphans): not a lost worker. Reap it, or waitid
+                # would show it again and again and hide the others.
+                try:
+                    os.waitpid(info.si_pid, 0)
+                except ChildProcessError:
+                    pass
+                continue
+            if info.si_code not in (os.CLD_KILLED, os.CLD_DUMPED) or stopping.is_set():
                 continue
             name = signal.Signals(info.si_status).name if info.si_status in signal.Signals._value2member_map_ else str(info.si_status)
             self.lost = f"a doit worker process (pid {info.si_pid}) was killed by {name}"

@@ -18,45 +18,18 @@ import os
 import pickle
 import select
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-_PR_SET_PDEATHSIG = 1
+from srtbuild.processes import HELPER_NAME, die_with_parent, set_name
+
 _parent_death_set = False
 
 # Set when the user stops a run (Ctrl-C, SIGTERM): worker processes that die from then on
 # were told to.
 stopping = threading.Event()
-
-
-def _load_prctl():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_prctl: Any = False  # not looked up yet: ctypes is loaded only in processes that fork
-
-
-def die_with_parent() -> None:
-    """Ask the kernel to kill this process when its parent exits (Linux; else nothing)."""
-    global _prctl
-    if _prctl is False:
-        _prctl = _load_prctl()
-    if _prctl is None:
-        return
-    parent = os.getppid()
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent went before the request took effect
-        os._exit(1)
 
 
 def install_fork_guard() -> None:
@@ -77,7 +50,8 @@ def _guard_child() -> None:
 
 
 class Outcome:
-    """What became of the work: `ok` with its result, or `error`, `timeout`, `died`."""
+    """What became of the work: `ok` with its result, or `error`, `timeout`, `memory`
+    (over the ceiling), `died`."""
 
     __slots__ = ("kind", "value", "message")
 
@@ -100,24 +74,28 @@ class Helper:
     def __init__(self) -> None:
         self.pid: int | None = None
         self.context: Any = None
+        self.memory_mb: int | None = None
         self._to: int = -1
         self._from: int = -1
 
-    def call(self, func: Callable[[Any, Any], Any], payload: Any, context: Any, timeout_s: float) -> Outcome:
+    def call(self, func: Callable[[Any, Any], Any], payload: Any, context: Any, timeout_s: float,
+             memory_mb: int | None = None) -> Outcome:
+        """Run `func(payload, context)` in the child; at most `timeout_s` seconds, and at
+        most `memory_mb` more megabytes than the child started with."""
         if not hasattr(os, "fork"):  # no fork (Windows): in process, without a timeout
             try:
                 return Outcome("ok", func(payload, context))
             except Exception as exc:
                 return Outcome("error", message=f"{type(exc).__name__}: {exc}")
-        if self.pid is None or context is not self.context:
+        if self.pid is None or context is not self.context or memory_mb != self.memory_mb:
             self.stop()
-            self._start(context)
+            self._start(context, memory_mb)
         try:
             try:
                 _send(self._to, (func, payload))
             except BrokenPipeError:  # it died while idle: this work never reached it
                 self._dead()
-                self._start(context)
+                self._start(context, memory_mb)
                 _send(self._to, (func, payload))
             return self._receive(timeout_s)
         except BrokenPipeError:  # the fresh child died at once
@@ -126,7 +104,7 @@ class Helper:
             self.stop(kill=True)
             raise
 
-    def _start(self, context: Any) -> None:
+    def _start(self, context: Any, memory_mb: int | None) -> None:
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
         # Ctrl-C reaches the whole process group. Blocked across the fork, it cannot hit
@@ -147,6 +125,8 @@ class Helper:
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
                 die_with_parent()
+                set_name(HELPER_NAME)  # told apart from doit's workers (srtbuild.build.embed)
+                _limit_memory(memory_mb)
                 _serve(req_r, res_w, context)
             except BaseException:
                 code = 70
@@ -155,7 +135,7 @@ class Helper:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
         os.close(req_r)
         os.close(res_w)
-        self.pid, self.context, self._to, self._from = pid, context, req_w, res_r
+        self.pid, self.context, self.memory_mb, self._to, self._from = pid, context, memory_mb, req_w, res_r
 
     def _receive(self, timeout_s: float) -> Outcome:
         deadline = time.monotonic() + timeout_s
@@ -180,6 +160,10 @@ class Helper:
         kind, value = pickle.loads(buf[8:need])
         if kind == "ok":
             return Outcome("ok", value)
+        if kind == "memory":  # the child has left: it may be in no state to go on
+            self.stop()
+            return Outcome("memory", message=f"needed more than {self.memory_mb or 0} MB of memory "
+                                             "(memory_limit_mb); stopped")
         return Outcome("error", message=value)
 
     def _dead(self) -> Outcome:
@@ -248,9 +232,30 @@ def _serve(req: int, res: int, context: Any) -> None:
         func, payload = pickle.loads(body)
         try:
             result: tuple = ("ok", func(payload, context))
+        except MemoryError:
+            result = None
         except Exception as exc:
             result = ("error", f"{type(exc).__name__}: {exc}")
+        if result is None:  # what it allocated is freed by now: enough to say so, and leave
+            _send(res, ("memory", ""))
+            return
         _send(res, result)
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    """Cap this process's address space at what it holds now plus `memory_mb`: past it,
+    allocations fail (MemoryError) instead of the machine running out of memory."""
+    if not memory_mb:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = now + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: no ceiling, the timeout still holds
 
 
 def _kill(pid: int) -> None:

@@ -27,6 +27,7 @@ from srtbuild.confined import OutputRoot
 from srtbuild.config import Settings
 from srtbuild.build.discovery import Source
 from srtbuild.build.isolation import Helper, install_fork_guard
+from srtbuild.processes import default_memory_limit_mb
 from srtbuild.processor import process_file, record_failure, write_sidecar
 from srtbuild.reports.report import REPORT_FILES, clean_reports
 from srtbuild.build.project import Build
@@ -154,13 +155,14 @@ class Job(NamedTuple):
     sidecar: str  # relative to out_root
 
 
-def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool) -> dict | TaskFailed:
+def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool,
+                   memory_mb: int | None = None) -> dict | TaskFailed:
     """doit action for one source. Returns the values doit saves for the task; a file that
     fails is still a success for doit (its sidecar says `failed`, and `Current` makes it run
     again next time) unless the run stops on the first error."""
     started = time.perf_counter()
     src = job.src
-    outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s)
+    outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s, memory_mb)
     if outcome.kind == "ok":
         summary = outcome.value
     else:
@@ -232,11 +234,12 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
     settings = build.settings
     where = build.where
     out_root = str(where.absolute(where.output))
+    memory_mb = settings.memory_limit_mb or default_memory_limit_mb(build.parallel)
     for src in build.sources if only is None else only:
         job = Job(src, out_root, where.under_output(src.output), where.under_output(src.sidecar))
         yield {
             "name": src.name,
-            "actions": [(process_action, (job, settings, key, build.stop_on_error))],
+            "actions": [(process_action, (job, settings, key, build.stop_on_error, memory_mb))],
             "file_dep": [src.source, *shared_deps],
             "targets": [src.output, src.sidecar],
             "uptodate": [(current, (src.source,), {})],

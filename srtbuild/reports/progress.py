@@ -13,19 +13,14 @@ import sys
 import time
 from typing import Any, TextIO
 
+from srtbuild.processes import MemorySampler
+
 PREFIX = "process:"
 _LOG_EVERY_S = 10.0  # plain-log progress lines when stderr is not a terminal
 _DRAW_EVERY_S = 0.1
 
 
-def peak_rss_mb() -> float:
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
-    except ImportError:
-        return 0.0
+_MB = 1024 * 1024
 
 
 def _duration(seconds: float) -> str:
@@ -57,6 +52,11 @@ class ProgressReporter:
         self.last_draw = 0.0
         self.last_log = self.started
         self.report_failed: str | None = None
+        # Memory of the main process, doit's workers and the helpers together, sampled
+        # while the run goes on (a helper grows between two finished files).
+        self.memory = MemorySampler()
+        self.memory.sample()
+        self.memory.start()
 
     # doit events ------------------------------------------------------------------
     def get_status(self, task: Any) -> None:
@@ -115,12 +115,14 @@ class ProgressReporter:
 
     def complete_run(self) -> None:
         self._clear()
+        peak = self.memory.stop()
         if self.verbosity >= 1:
             elapsed = time.monotonic() - self.started
             rate = self.processed / elapsed * 60 if elapsed > 0 else 0.0
             self.err.write(
                 f"srtbuild: {self.processed} processed, {self.up_to_date} up to date, {self.failed} failed; "
-                f"{self.segments} cues in {elapsed:.1f} s ({rate:.0f} files a minute, peak {peak_rss_mb():.0f} MB)\n"
+                f"{self.segments} cues in {elapsed:.1f} s ({rate:.0f} files a minute, "
+                f"peak memory {peak / _MB:.0f} MB, all processes)\n"
             )
         if self.report_failed and self.verbosity >= 0:
             self.err.write(f"srtbuild: {self.report_failed}\n")
@@ -156,7 +158,7 @@ class ProgressReporter:
         pct = 100.0 * done / self.total if self.total else 100.0
         return (f"[{done}/{self.total}] {pct:.0f}% | {self.processed} processed, {self.up_to_date} up to date, "
                 f"{self.failed} failed | {rate:.1f} files/s, {self.segments / busy if busy > 0 else 0:.0f} cues/s "
-                f"| ETA {eta} | {peak_rss_mb():.0f} MB")
+                f"| ETA {eta} | {self.memory.current / _MB:.0f} MB in {self.memory.processes} processes")
 
     def _tick(self) -> None:
         if self.verbosity < 1:
