@@ -134,8 +134,7 @@ def read_source(source: str | Path, display: str) -> bytes:
             raise SubtitleError(f"not a regular file ({_kind(st.st_mode)}); nothing to read", display)
         if st.st_size > MAX_BYTES:
             raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", display)
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = _read_upto(fd, st.st_size, MAX_BYTES + 1)
     except OSError as exc:
         raise SubtitleError(_unreadable(source, exc), display) from None
     finally:
@@ -143,6 +142,22 @@ def read_source(source: str | Path, display: str) -> bytes:
     if len(data) > MAX_BYTES:  # it grew while being read
         raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", display)
     return data
+
+
+def _read_upto(fd: int, size: int, limit: int) -> bytes:
+    """The file's bytes, at most `limit`. Asks for what stat says is there (read(n)
+    reserves n bytes up front, which a memory ceiling would refuse for a 200 MiB n),
+    then reads on in case the file grew."""
+    with os.fdopen(fd, "rb", closefd=False) as fh:
+        parts = [fh.read(min(size, limit))]
+        got = len(parts[0])
+        while got < limit:
+            more = fh.read(min(1 << 20, limit - got))
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+    return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
 def _kind(mode: int) -> str:

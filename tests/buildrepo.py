@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import ROOT, srt
@@ -67,3 +68,32 @@ def tree(folder: Path) -> dict[str, tuple[int, bytes]]:
     """Every file under `folder` with its mtime and bytes."""
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+def session_members(sid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        if fh.read().split()[2] != "Z":
+                            members.append(int(entry))
+            except (ProcessLookupError, PermissionError, FileNotFoundError):
+                pass
+    return members
+
+
+def assert_nothing_left(sid: int) -> None:
+    try:
+        wait_for(lambda: not session_members(sid), timeout=10)
+    except AssertionError:
+        raise AssertionError(f"processes left running: {session_members(sid)}") from None

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from buildrepo import ENV, batch, lectures, make_repo, processed, report, tree
+from buildrepo import ENV, assert_nothing_left, batch, lectures, make_repo, processed, report, tree, wait_for
 
 from srtbuild.build.isolation import Helper
 from srtbuild.build.state import read_values
@@ -32,35 +32,6 @@ def start(repo: Path, *extra: str) -> subprocess.Popen:
 
 def sidecars(repo: Path) -> int:
     return len(list((repo / "build/.srtbuild/metrics").rglob("*.json")))
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.02)
-
-
-def session_members(sid: int) -> list[int]:
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.getsid(int(entry)) == sid:
-                    with open(f"/proc/{entry}/stat") as fh:
-                        if fh.read().split()[2] != "Z":
-                            members.append(int(entry))
-            except (ProcessLookupError, PermissionError, FileNotFoundError):
-                pass
-    return members
-
-
-def assert_nothing_left(sid: int) -> None:
-    try:
-        wait_for(lambda: not session_members(sid), timeout=10)
-    except AssertionError:
-        raise AssertionError(f"processes left running: {session_members(sid)}") from None
 
 
 def committed(repo: Path) -> int:

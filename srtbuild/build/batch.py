@@ -24,7 +24,7 @@ from srtbuild.reports.progress import reporter_for
 from srtbuild.build.project import Build, plan
 from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
 from srtbuild.build.discovery import STATE_DIR
-from srtbuild.build.state import guard_state, lock_for
+from srtbuild.build.state import OutputUnwritable, guard_state, lock_for
 from srtbuild.confined import OutputRoot
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.build.uptodate import REFRESH, outdated
@@ -148,11 +148,16 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 break
             root = OutputRoot(build.where.absolute(build.where.output))
             last = root.stat(f"{STATE_DIR}/{LAST_RUN}")
-            if last is None or last.st_mtime < build.started:
-                # doit did not get to the report task (stopped on an error or interrupted):
-                # the report still covers what exists now.
-                write_reports(build)
-            brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}"))
+            try:
+                if last is None or last.st_mtime < build.started:
+                    # doit did not get to the report task (stopped on an error or
+                    # interrupted): the report still covers what exists now.
+                    write_reports(build)
+                brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}"))
+            except OSError as exc:
+                raise OutputUnwritable(f"cannot write the reports ({exc.strerror or exc}); free space or "
+                                       "make the output folder writable, and run again",
+                                       build.shown(build.where.output)) from None
         if opts.export_report:  # back in the user's folder: FILE is relative to it
             _export(root, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
     finally:

@@ -18,7 +18,7 @@ from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
 from srtbuild.build.discovery import Source
-from srtbuild.build.state import StateDB
+from srtbuild.build.state import StateDB, StateWriteFailed
 from srtbuild.build.isolation import stopping
 from srtbuild.build.project import Build
 from srtbuild.processes import HELPER_NAME, name_of
@@ -119,6 +119,11 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
         if StateDB.failure is not None:  # doit printed it as "ERROR: ..."; it is ours to report
             raise StateDB.failure
         return code
+    except StateWriteFailed:
+        for worker in multiprocessing.active_children():
+            worker.kill()
+            worker.join()
+        raise
     except WorkerLost:
         for worker in multiprocessing.active_children():  # the others wait on a dead queue
             worker.kill()

@@ -126,8 +126,8 @@ class Helper:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
                 die_with_parent()
                 set_name(HELPER_NAME)  # told apart from doit's workers (srtbuild.build.embed)
-                _limit_memory(memory_mb)
-                _serve(req_r, res_w, context)
+                retire_at = _limit_memory(memory_mb)
+                _serve(req_r, res_w, context, retire_at)
             except BaseException:
                 code = 70
             finally:
@@ -157,12 +157,14 @@ class Helper:
             if size is None and len(buf) >= 8:
                 size = int.from_bytes(buf[:8], "little")
                 need = 8 + size
-        kind, value = pickle.loads(buf[8:need])
+        kind, value, retiring = pickle.loads(buf[8:need])
+        memory_mb = self.memory_mb
+        if retiring:  # the child has left (see _serve): reap it; the next call starts another
+            self.stop()
         if kind == "ok":
             return Outcome("ok", value)
-        if kind == "memory":  # the child has left: it may be in no state to go on
-            self.stop()
-            return Outcome("memory", message=f"needed more than {self.memory_mb or 0} MB of memory "
+        if kind == "memory":
+            return Outcome("memory", message=f"needed more than {memory_mb or 0} MB of memory "
                                              "(memory_limit_mb); stopped")
         return Outcome("error", message=value)
 
@@ -220,8 +222,11 @@ def _read_exact(fd: int, n: int) -> bytes | None:
     return buf
 
 
-def _serve(req: int, res: int, context: Any) -> None:
-    """The child's loop: one request at a time until the parent closes the pipe."""
+def _serve(req: int, res: int, context: Any, retire_at: int | None = None) -> None:
+    """The child's loop: one request at a time until the parent closes the pipe. With a
+    memory ceiling, a child whose address space has grown past `retire_at` (memory freed
+    by Python is not always given back) says so with its result and leaves, so the next
+    file starts in a fresh child with the whole allowance."""
     while True:
         head = _read_exact(req, 8)
         if head is None:
@@ -231,31 +236,40 @@ def _serve(req: int, res: int, context: Any) -> None:
             return
         func, payload = pickle.loads(body)
         try:
-            result: tuple = ("ok", func(payload, context))
+            result: tuple | None = ("ok", func(payload, context))
         except MemoryError:
             result = None
         except Exception as exc:
             result = ("error", f"{type(exc).__name__}: {exc}")
         if result is None:  # what it allocated is freed by now: enough to say so, and leave
-            _send(res, ("memory", ""))
+            _send(res, ("memory", "", True))
             return
-        _send(res, result)
+        retiring = retire_at is not None and _address_space() > retire_at
+        _send(res, (*result, retiring))
+        if retiring:
+            return
 
 
-def _limit_memory(memory_mb: int | None) -> None:
+def _address_space() -> int:
+    with open("/proc/self/statm", "rb") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _limit_memory(memory_mb: int | None) -> int | None:
     """Cap this process's address space at what it holds now plus `memory_mb`: past it,
-    allocations fail (MemoryError) instead of the machine running out of memory."""
+    allocations fail (MemoryError) instead of the machine running out of memory. Returns
+    the size past which the child should retire after its current file (half way)."""
     if not memory_mb:
-        return
+        return None
     try:
         import resource
 
-        with open("/proc/self/statm", "rb") as fh:
-            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        now = _address_space()
         limit = now + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return now + memory_mb * 1024 * 1024 // 2
     except (ImportError, OSError, ValueError):
-        pass  # not Linux: no ceiling, the timeout still holds
+        return None  # not Linux: no ceiling, the timeout still holds
 
 
 def _kill(pid: int) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from typing import Any, NamedTuple
 
@@ -50,6 +51,12 @@ class OutputUnwritable(SrtbuildError):
     exit_code = 2
 
 
+class StateWriteFailed(SystemExit):
+    """The state could not be saved during a run (disk full, folder made read-only). The
+    one-line message is printed where it is raised; being a SystemExit, it passes through
+    doit's handlers (which would print a traceback) and ends the run with exit code 2."""
+
+
 # Files SQLite opens by path beside the database; none may be a link (see guard_state).
 _SQLITE_SIDES = ("", "-wal", "-shm", "-journal", ".lock")
 
@@ -61,8 +68,8 @@ def _unwritable(where: str, exc: OSError | sqlite3.Error) -> OutputUnwritable:
 
 
 def guard_state(state_file: str) -> None:
-    """Make OUTPUT/.srtbuild and refuse to go on if it, or a file SQLite or the lock
-    would open by path in it, is a symlink: they would be written through. Raises
+    """Make OUTPUT/.srtbuild and refuse to go on if it, a file SQLite or the lock would
+    open by path in it, or its metrics or history folder is a symlink. Raises
     LinkRefused or OutputUnwritable, each one line."""
     state_dir = os.path.dirname(os.path.abspath(state_file))
     root = OutputRoot(os.path.dirname(state_dir))
@@ -72,6 +79,8 @@ def guard_state(state_file: str) -> None:
             pass
         for side in _SQLITE_SIDES:
             root.check_plain(f"{name}/{os.path.basename(state_file)}{side}")
+        for folder in ("metrics", "history"):  # refused now rather than after the work
+            root.check_plain(f"{name}/{folder}")
     except OSError as exc:
         raise _unwritable(root.path, exc) from None
 
@@ -256,7 +265,8 @@ class StateDB:
             # rest runs again next time. Stop here, with one line.
             failure = _unwritable(os.path.dirname(os.path.dirname(os.path.abspath(self.name))), exc)
             StateDB.failure = failure
-            raise failure from None
+            print(f"srtbuild: error: {failure}", file=sys.stderr)
+            raise StateWriteFailed(failure.exit_code) from None
         self._dirty.difference_update(task_ids)
 
     def dump(self) -> None:

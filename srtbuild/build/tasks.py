@@ -14,16 +14,18 @@ the digest covers exactly what processing uses. This module knows nothing of SRT
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import stat
+import sys
 import time
 from typing import Any, Iterator, NamedTuple
 
 from doit.dependency import MD5Checker, UptodateCalculator
 from doit.exceptions import TaskFailed
 
-from srtbuild.confined import OutputRoot
+from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.config import Settings
 from srtbuild.build.discovery import Source
 from srtbuild.build.isolation import Helper, install_fork_guard
@@ -174,21 +176,49 @@ def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool,
             record["error"]["message"] += f" (and its sidecar could not be written: {exc})"
         summary = _summary(record)
     summary["build"] = key
+    if summary.pop("fatal", None):
+        # Out of space or read-only: every file after this one would fail the same way.
+        return TaskFailed(f"{src.name}: error: {summary['error']}; the run stops (free space or "
+                          "make the output folder writable, then run again)")
     if stop_on_error and summary["status"] == "failed":
         where = f"{src.name}:{summary['line']}" if summary.get("line") else src.name
         return TaskFailed(f"{where}: error: {summary['error']}")
     return summary
 
 
+# Write errors that no other file would escape either: the run stops at the first.
+_FATAL = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class _Writes:
+    """The output root, remembering the last write error (process_file turns it into the
+    file's failure; whether the run can go on depends on which error it was)."""
+
+    def __init__(self, root: OutputRoot) -> None:
+        self.root = root
+        self.error: OSError | None = None
+
+    def write(self, path: str, data: bytes) -> None:
+        try:
+            self.root.write(path, data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+
 def _process_in_child(job: Job, settings: Settings) -> dict:
-    root = OutputRoot(job.out_root)
+    writes = _Writes(OutputRoot(job.out_root))
     try:
         record, _ = process_file(job.src.source, job.output, settings, display=job.src.name,
-                                 sidecar=job.sidecar, writer=root, shown_output=escape_name(job.src.output))
+                                 sidecar=job.sidecar, writer=writes, shown_output=escape_name(job.src.output))
     except (OSError, SrtbuildError) as exc:  # the sidecar could not be written
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         record = record_failure(job.src.source, job.src.output, settings, job.src.name,
-                                f"cannot write the sidecar: {exc}")
-    return _summary(record)
+                                f"cannot write the sidecar: {why}")
+    summary = _summary(record)
+    if writes.error is not None and writes.error.errno in _FATAL:
+        summary["fatal"] = writes.error.strerror or str(writes.error)
+    return summary
 
 
 def _summary(record: dict) -> dict:
@@ -210,18 +240,24 @@ def clean_source(out_root: str, paths: tuple[str, ...], dryrun: bool = False) ->
     root = OutputRoot(out_root)
     for rel in paths:
         if dryrun:
-            print(f"would remove {root.shown(rel)}")
+            print(f"would remove {escape_name(root.shown(rel))}")
             continue
-        root.unlink(rel)
-        folder = os.path.dirname(rel)
-        if folder:
-            root.prune(folder)
+        try:
+            root.unlink(rel)
+            folder = os.path.dirname(rel)
+            if folder:
+                root.prune(folder)
+        except LinkRefused as exc:
+            print(f"srtbuild: warning: {exc}", file=sys.stderr)
 
 
 def report_action(build: Build) -> dict | TaskFailed:
     from srtbuild.reports.report import failure_note, write_reports  # the report is only needed by this task
 
-    note = failure_note(build, write_reports(build))
+    try:
+        note = failure_note(build, write_reports(build))
+    except (OSError, SrtbuildError) as exc:
+        return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
     return TaskFailed(note) if note else {}
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from srtbuild.build.discovery import SIDECAR_SUFFIX, STATE_DIR, sidecar_name
-from srtbuild.confined import OutputRoot, is_leftover
+from srtbuild.confined import LinkRefused, OutputRoot, is_leftover
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name, unescape_name
 
@@ -231,6 +231,7 @@ class _Scan:
         self.protected = protected
         self.fresh: dict[str, _Folder] = {}
         self.removed: list[str] = []
+        self.warnings: list[str] = []
         self.changed = False
         self.processed = Tally()
 
@@ -274,9 +275,12 @@ class _Scan:
                 files[name] = entry
         tally.settle(self.keep)
         # Files were written in this folder's twin in the output tree: sweep it too.
-        for name, st in self.root.entries(folder):
-            if _leftover(name, st, self.started):
-                self.root.unlink(f"{folder}/{name}" if folder else name)
+        try:
+            for name, st in self.root.entries(folder):
+                if _leftover(name, st, self.started):
+                    self.root.unlink(f"{folder}/{name}" if folder else name)
+        except LinkRefused:
+            pass  # a link now: nothing of ours is in there
         after = self.root.stat(path)  # after any removal
         return _Folder(after.st_mtime_ns if after else 0, files, sorted(subdirs), tally)
 
@@ -316,9 +320,12 @@ class _Scan:
         self.root.unlink(f"{METRICS}/{prefix}{sidecar}")
         self.removed.append(escape_name(prefix + (base if base is not None else sidecar)))
         if base is not None:
-            self.root.unlink(prefix + base)
-            if folder:
-                self.root.prune(folder)
+            try:
+                self.root.unlink(prefix + base)
+                if folder:
+                    self.root.prune(folder)
+            except LinkRefused as exc:  # its folder is now a link: nothing is deleted through it
+                self.warnings.append(f"{escape_name(prefix + base)}: output not removed: {exc}")
 
 
 METRICS = f"{STATE_DIR}/metrics"
@@ -369,7 +376,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     total.processing_time_s = scan.processed.processing_time_s
     total.errors.sort()
     scan.removed.sort()
-    return Collected(entries, total, pending, scan.removed, warnings)
+    return Collected(entries, total, pending, scan.removed, warnings + scan.warnings)
 
 
 # The cache: inert JSON, checked field by field when read. Anyone who can write the output

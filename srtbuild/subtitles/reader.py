@@ -9,6 +9,7 @@ bytes, or a non-empty file without a single cue.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from srtbuild.errors import SubtitleError
@@ -222,7 +223,8 @@ def read_file(path: str | Path, encoding: str | None = None, display: str | None
     name = display or str(path)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+            # Not read(MAX_BYTES + 1): that reserves 200 MiB before reading a byte.
+            data = fh.read(min(os.fstat(fh.fileno()).st_size, MAX_BYTES) + 1)
     except OSError as exc:
         raise SubtitleError(f"cannot read: {exc.strerror or exc}", name) from None
     if len(data) > MAX_BYTES:
