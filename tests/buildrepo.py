@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -54,8 +55,8 @@ def report(repo: Path, output: str = "build") -> dict:
     return json.loads((repo / output / ".srtbuild" / "report.json").read_text(encoding="utf-8"))
 
 
-def processed(repo: Path) -> int:
-    return report(repo)["totals"]["processed"]
+def processed(repo: Path, output: str = "build") -> int:
+    return report(repo, output)["totals"]["processed"]
 
 
 def stamps(folder: Path) -> dict[str, int]:
@@ -97,3 +98,40 @@ def assert_nothing_left(sid: int) -> None:
         wait_for(lambda: not session_members(sid), timeout=10)
     except AssertionError:
         raise AssertionError(f"processes left running: {session_members(sid)}") from None
+
+
+def run_alone(args: list[str], cwd: Path, user: list[str] | None = None, timeout: float = 180,
+              env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a command in a session of its own and check that, once it has exited, no
+    process of that session is alive: nothing a build starts may outlive it."""
+    proc = subprocess.Popen([*(user or []), *args], cwd=cwd, env=env or ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, err = proc.communicate()
+        raise AssertionError(f"{args} did not end within {timeout} s (hung); stderr:\n{err}") from None
+    if sys.platform.startswith("linux"):
+        left = session_members(proc.pid)
+        assert not left, f"processes alive after {args} exited: {left}"
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def build_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "srtbuild", *args]
+
+
+def doit_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "doit", *args]
+
+
+def unprivileged() -> list[str] | None:
+    """A command prefix under which file permissions apply ([] when we are not root), or
+    None where that cannot be had. Root keeps its uid (its Python and packages stay
+    readable) but loses the capabilities that override permissions."""
+    if os.geteuid() != 0:
+        return []
+    if not sys.platform.startswith("linux") or not shutil.which("setpriv"):
+        return None
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]

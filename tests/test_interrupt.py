@@ -12,7 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from buildrepo import ENV, assert_nothing_left, batch, lectures, make_repo, processed, report, tree, wait_for
+from buildrepo import (
+    ENV,
+    assert_nothing_left,
+    batch,
+    lectures,
+    make_repo,
+    processed,
+    report,
+    tree,
+    wait_for,
+)
 
 from srtbuild.build.isolation import Helper
 from srtbuild.build.state import read_values
@@ -115,7 +125,8 @@ def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> N
     assert "another srtbuild or doit run" in second.stderr and len(second.stderr.strip().splitlines()) == 1
     assert time.monotonic() - began < 10
     doit_run = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
-    assert doit_run.returncode != 0 and "another srtbuild or doit run" in doit_run.stdout + doit_run.stderr
+    assert doit_run.returncode == 2 and "another srtbuild or doit run" in doit_run.stderr
+    assert len(doit_run.stderr.strip().splitlines()) == 1
     assert "Traceback" not in doit_run.stdout + doit_run.stderr
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err

@@ -116,8 +116,8 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
     StateDB.failure = None
     try:
         code = doit.run(args)
-        if StateDB.failure is not None:  # doit printed it as "ERROR: ..."; it is ours to report
-            raise StateDB.failure
+        if StateDB.failure is not None:  # doit has said it ("ERROR: ..."): exit with its code
+            raise StateWriteFailed(StateDB.failure.exit_code)
         return code
     except StateWriteFailed:
         for worker in multiprocessing.active_children():

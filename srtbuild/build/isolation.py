@@ -75,6 +75,7 @@ class Helper:
         self.pid: int | None = None
         self.context: Any = None
         self.memory_mb: int | None = None
+        self._finalizer: Any = None
         self._to: int = -1
         self._from: int = -1
 
@@ -105,6 +106,12 @@ class Helper:
             raise
 
     def _start(self, context: Any, memory_mb: int | None) -> None:
+        if not self._finalizer:
+            # Ended when this process exits: the main one (atexit) or a doit worker (which
+            # leaves through multiprocessing's exit, where atexit does not run).
+            from multiprocessing import util
+
+            self._finalizer = util.Finalize(self, Helper.stop, args=(self,), exitpriority=100)
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
         # Ctrl-C reaches the whole process group. Blocked across the fork, it cannot hit

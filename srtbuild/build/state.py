@@ -27,7 +27,7 @@ try:
 except ImportError:  # Windows: no advisory locks of this kind; runs are not guarded there
     fcntl = None  # type: ignore[assignment]
 
-from srtbuild.confined import LinkRefused, OutputRoot
+from srtbuild.confined import TMP_PREFIX, TMP_SUFFIX, LinkRefused, OutputRoot
 from srtbuild.errors import SrtbuildError
 
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
@@ -81,6 +81,10 @@ def guard_state(state_file: str) -> None:
             root.check_plain(f"{name}/{os.path.basename(state_file)}{side}")
         for folder in ("metrics", "history"):  # refused now rather than after the work
             root.check_plain(f"{name}/{folder}")
+        # Read-only or full: said now, in one line, rather than by SQLite or the first file.
+        probe = f"{name}/{TMP_PREFIX}probe-{os.getpid()}{TMP_SUFFIX}"
+        root.write(probe, b"")
+        root.unlink(probe)
     except OSError as exc:
         raise _unwritable(root.path, exc) from None
 

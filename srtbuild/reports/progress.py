@@ -41,6 +41,7 @@ class ProgressReporter:
     input_dir = "."
     stream: TextIO | None = None
     initially_up_to_date = 0
+    unlisted: tuple[tuple[str, str], ...] = ()  # folders discovery could not list, as shown
 
     def __init__(self, outstream: Any, options: dict) -> None:
         self.err = self.stream or sys.stderr
@@ -57,6 +58,8 @@ class ProgressReporter:
         self.memory = MemorySampler()
         self.memory.sample()
         self.memory.start()
+        for folder, why in self.unlisted:  # their sources are unknown: said before any work
+            self._line(f"{folder}/: error: {why}", always=True)
 
     # doit events ------------------------------------------------------------------
     def get_status(self, task: Any) -> None:
@@ -186,4 +189,5 @@ def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, u
         "verbosity": verbosity,
         "input_dir": build.shown(build.where.input).replace(os.sep, "/"),
         "stream": stream,
+        "unlisted": tuple((build.shown(os.path.join(build.where.input, f)), why) for f, why in build.unlisted),
     })
