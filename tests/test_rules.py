@@ -216,6 +216,20 @@ def test_wrap():
         .count("<font color=\"red\">") == 1
 
 
+def test_wrap_text_too_long_for_two_lines_takes_the_fewest_lines_that_fit():
+    # 127 characters fit in three lines of 42 (the two breaks replace spaces).
+    text = "I want to take it to mean that the anxiety of guilt is the anxiety that there are no grounding principles on which you can act."
+    lines = one("wrap", text).split("\n")
+    assert len(lines) == 3 and all(len(line) <= 42 for line in lines)
+    assert " ".join(lines) == text
+
+
+def test_wrap_of_a_very_long_line_keeps_every_word():
+    words = [f"w{i % 97}" + "x" * (i % 9) for i in range(20_000)]
+    lines = one("wrap", " ".join(words)).split("\n")
+    assert all(len(line) <= 42 for line in lines) and " ".join(lines).split() == words
+
+
 def test_wrap_keeps_fitting_author_breaks():
     text = "A line that stays as it is\nand another one that fits"
     assert one("wrap", text) == text

@@ -60,7 +60,9 @@ def _balanced(words: list[str], max_len: int, max_lines: int) -> list[str]:
         two = _two_lines(words, widths, max_len, bonus)
         if two is not None:
             return two
-    fewest = max(1, -(-(sum(widths) + n - 1) // max_len))
+    # n words need n - 1 spaces, and a break takes the place of one: k lines hold
+    # k * max_len + k - 1 characters.
+    fewest = max(1, -(-(sum(widths) + n) // (max_len + 1)))
     if fewest > max_lines:
         return _fewest_lines(words, widths, max_len, bonus)
     # best[k][j]: cost of putting words[:j] on k lines; back pointers in prev. Only for
