@@ -37,11 +37,14 @@ class Source(NamedTuple):
 
 _NAME_MAX = 255  # bytes in one file name on every file system srtbuild runs on
 SIDECAR_SUFFIX = ".json"
+_SURELY_FITS = (_NAME_MAX - len(SIDECAR_SUFFIX)) // 4
 
 
 def sidecar_name(name: str) -> str:
     """The metrics file name of the source file `name`: `NAME.json`, or, where that would
     be longer than a file name may be, NAME cut short plus a hash of the whole name."""
+    if len(name) <= _SURELY_FITS:  # no character takes more than 4 bytes: no need to encode
+        return name + SIDECAR_SUFFIX
     raw = os.fsencode(name)
     if len(raw) + len(SIDECAR_SUFFIX) <= _NAME_MAX:
         return name + SIDECAR_SUFFIX

@@ -419,7 +419,7 @@ def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict
             _need(isinstance(f, dict) and isinstance(f["mtime_ns"], int))
             subdirs = f["subdirs"]
             _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
-            files = {n: _entry(e) for n, e in _items(f["files"])}
+            files = _entries(f["files"])
             folders[name] = _Folder(f["mtime_ns"], files, subdirs, Tally.load(f["tally"]))
         return folders, keep
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -437,14 +437,21 @@ def _items(value: Any) -> list[tuple[str, Any]]:
     return list(value.items())
 
 
-def _entry(value: Any) -> Entry:
-    _need(isinstance(value, list) and len(value) == 4)
-    mtime, size, js, cs = value
-    _need(isinstance(mtime, int) and isinstance(size, int) and isinstance(js, str) and isinstance(cs, str))
-    # Rows are spliced into report.json and report.csv as they are: each must be one JSON
-    # object and one CSV record.
-    _need(js.startswith('{"') and js.endswith("}") and cs.endswith("\n"))
-    return Entry(mtime, size, js, cs)
+def _entries(value: Any) -> dict[str, Entry]:
+    """A folder's cached entries, checked. Rows are spliced into report.json and
+    report.csv as they are: each must be one JSON object and one CSV record. (One loop
+    without calls: a no-op run of 10,000 files reads 10,000 of these.)"""
+    _need(type(value) is dict)
+    out = {}
+    for name, e in value.items():
+        if not (type(e) is list and len(e) == 4):
+            raise ValueError("unexpected content")
+        mtime, size, js, cs = e
+        if not (type(mtime) is int and type(size) is int and type(js) is str and type(cs) is str
+                and js[:2] == '{"' and js[-1:] == "}" and cs[-1:] == "\n"):
+            raise ValueError("unexpected content")
+        out[name] = Entry(mtime, size, js, cs)
+    return out
 
 
 def _leftover(name: str, st: os.stat_result, started: float) -> bool:
