@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import traceback
@@ -24,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so the error boundary owns exit codes."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # The boundary prefixes "srtbuild: error:"; the command's help is where to look.
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _version() -> str:
@@ -74,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--stop-on-error", action="store_true", help="start no new file after the first failure")
     b.add_argument("--dry-run", action="store_true", help="list what would be processed and why; change nothing")
     b.add_argument("--export-report", metavar="FILE", help="also write the report here (- for stdout)")
-    b.add_argument("--export-format", default="json", choices=("json", "csv", "md", "html"))
+    b.add_argument("--export-format", choices=("json", "csv", "md", "html"),
+                   help="format of --export-report (default: from its extension, else json)")
     noise = b.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="a line for every processed file")
     noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
@@ -93,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--input", default="subtitles", help="source folder name to put in srtbuild.yaml")
     i.add_argument("--output", default="build", help="output folder name to put in srtbuild.yaml")
     i.set_defaults(func=cmd_init)
+    for command in (p, b, c, i):  # `--debug` works after the command name too
+        command.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -107,7 +112,9 @@ def _print_diagnostics(record: dict, limit: int = 20) -> None:
 def cmd_process(args: argparse.Namespace) -> int:
     source = Path(args.file)
     if not source.is_file():
-        raise UsageError(f"{args.file}: no such file")
+        what = "a folder, not a subtitle file" if source.is_dir() else \
+            "not a regular file" if source.exists() else "no such file"
+        raise UsageError(f"{args.file}: {what}")
     to_stdout = args.output == "-"
     if to_stdout and args.json:
         raise UsageError("--json prints to stdout: give -o FILE for the subtitles")
@@ -119,6 +126,8 @@ def cmd_process(args: argparse.Namespace) -> int:
         err = record["error"]
         where = f"{args.file}:{err['line']}" if err["line"] else args.file
         print(f"{where}: error: {err['message']}", file=sys.stderr)
+    elif record["status"] == "empty":
+        print(f"{args.file}: warning: empty file (no cue to show); its output is empty too", file=sys.stderr)
     elif not args.json:
         _print_diagnostics(record)
         print(
@@ -133,7 +142,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(out)
         sys.stdout.flush()
-    return 0 if record["status"] == "ok" else 1
+    return 1 if record["status"] == "failed" else 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -146,9 +155,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         input=args.input, output=args.output, config=args.config, patterns=args.patterns or [],
         recursive=args.recursive, parallel=args.parallel, force=args.force,
         stop_on_error=args.stop_on_error, dry_run=args.dry_run, export_report=args.export_report,
-        export_format=args.export_format, verbosity=2 if args.verbose else 0 if args.quiet else 1,
+        export_format=args.export_format or _format_of(args.export_report),
+        verbosity=2 if args.verbose else 0 if args.quiet else 1,
     )
     return run_batch(opts)
+
+
+def _format_of(target: str | None) -> str:
+    """An export's format from its file name: `report.csv` is CSV, `-` and the rest JSON."""
+    suffix = os.path.splitext(target or "")[1].lower().lstrip(".")
+    return {"csv": "csv", "md": "md", "markdown": "md", "html": "html", "htm": "html"}.get(suffix, "json")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

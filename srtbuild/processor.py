@@ -194,9 +194,9 @@ def process_file(
     `writer`. `display` and `shown_output` are the names the record and messages use.
 
     Returns (record, output bytes or None when failed). The output is written only on
-    success: a failed run leaves the previous output as it was. A source with no cue at
-    all (0 bytes, or only blank lines) is `empty`: its output is empty too, and it is
-    counted apart from the files that succeeded or failed.
+    success: a failed run leaves the previous output as it was. A source with nothing to
+    show (0 bytes, only blank lines, or only cues without text) is `empty`: its output is
+    empty too, and it is counted apart from the files that succeeded or failed.
     """
     started = time.perf_counter()
     display = display or str(source)
@@ -210,7 +210,7 @@ def process_file(
                               hashlib.sha256(data).hexdigest(), hashlib.md5(data, usedforsecurity=False).hexdigest())
         out, fields = correct(data, settings, display)
         record.update(fields)
-        if not fields["segments_before"]:
+        if not fields["segments"]:  # nothing to show: no cue, or none with text
             record["status"] = "empty"
             record["quality_before"] = record["quality_after"] = None
     except SubtitleError as exc:
@@ -251,12 +251,13 @@ def record_failure(
     elapsed_s: float = 0.0,
 ) -> dict:
     """The record of a file whose processing never finished (it hung, its worker died,
-    or a rule raised): `failed`, with the message, and no output written."""
+    or a rule raised): `failed`, with the message, and no output written. `output` is
+    the output as the record shows it."""
     try:
         size = os.path.getsize(source)
     except OSError:
         size = 0
-    record = _base_record(display, escape_name(str(output)) if output else None, settings, size, None, None)
+    record = _base_record(display, str(output) if output else None, settings, size, None, None)
     record["status"] = "failed"
     record["error"] = {"message": message, "line": None}
     record["processing_time_s"] = round(elapsed_s, 6)

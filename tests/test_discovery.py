@@ -19,7 +19,8 @@ from srtbuild.errors import UsageError
 
 @pytest.mark.parametrize("pattern, path, hit", [
     ("*.srt", "a.srt", True),
-    ("*.srt", "a.SRT", False),
+    ("*.srt", "a.SRT", True),  # either case, as on Windows and macOS
+    ("Lecture_*.srt", "lecture_01.Srt", True),
     ("*.srt", "dir/a.srt", False),  # one folder level; discovery matches names for patterns without /
     ("lecture_*.srt", "lecture_01.srt", True),
     ("lecture_*.srt", "intro.srt", False),

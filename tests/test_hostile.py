@@ -276,7 +276,7 @@ def test_empty_sources_are_reported_as_empty(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"zero.srt": "", "blank.srt": "\n \r\n\t\n", "good.srt": GOOD})
     run = batch(repo)
     assert run.returncode == 0, run.stderr
-    assert "lectures/zero.srt: warning: empty file (no cue at all)" in run.stderr
+    assert "lectures/zero.srt: warning: empty file (no cue to show)" in run.stderr
     rep = report(repo)
     t = rep["totals"]
     assert (t["empty"], t["succeeded"], t["failed"]) == (2, 1, 0)

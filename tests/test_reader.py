@@ -50,6 +50,23 @@ def test_legacy_cp1252_is_detected_and_reported():
     assert any("cp1252" in m for _, m in messages(doc))
 
 
+@pytest.mark.parametrize("language", ["fr", "en", "de"])
+def test_a_short_legacy_file_is_read_in_the_languages_code_page(language):
+    # Too short for detection, which read it as Baltic (cp1257) or Central European.
+    data = "1\n00:00:01,000 --> 00:00:02,000\n\u00c7a a \u00e9t\u00e9 tr\u00e8s d\u00e9j\u00e0 vu\n".encode("cp1252")
+    doc = read_bytes(data, "fr.srt", language=language)
+    assert doc.encoding == "cp1252" and doc.cues[0].text == "\u00c7a a \u00e9t\u00e9 tr\u00e8s d\u00e9j\u00e0 vu"
+
+
+def test_text_of_another_script_is_not_forced_into_the_languages_code_page():
+    text = "\u4ed6\u6709\u4e00\u53ea\u732b\u3002\u732b\u7684\u6bdb\u662f\u9ed1\u8272\u7684\u3002"
+    data = "".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},500\n{text}\n\n" for i in range(1, 6)).encode("gb2312")
+    doc = read_bytes(data, "zh.srt", language="en")
+    assert doc.encoding != "cp1252" and doc.cues[0].text == text
+    russian = "1\n00:00:01,000 --> 00:00:02,000\n\u041f\u0440\u0438\u0432\u0435\u0442, \u043a\u0430\u043a \u0434\u0435\u043b\u0430?\n".encode("cp1251")
+    assert read_bytes(russian, "ru.srt", language="ru").cues[0].text == "\u041f\u0440\u0438\u0432\u0435\u0442, \u043a\u0430\u043a \u0434\u0435\u043b\u0430?"
+
+
 def test_configured_encoding_wins_over_detection():
     data = GOOD.replace("Hello there", "Привет мир").encode("cp1251")
     assert texts(read_bytes(data, encoding="cp1251"))[0] == "Привет мир"

@@ -109,6 +109,9 @@ def _stop_signals() -> Iterator[None]:
 def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     build = make_build(opts)
+    if not build.sources and not build.unlisted:
+        patterns = ", ".join(opts.patterns or build.settings.patterns)
+        print(f"srtbuild: warning: no file in {build.shown(build.where.input)} matches {patterns}", file=sys.stderr)
     if opts.dry_run:
         return dry_run(build, opts.force, out)
     state_file = str(build.where.absolute(build.where.state_file))

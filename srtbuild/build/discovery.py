@@ -97,7 +97,8 @@ def layout(base: Path, input_dir: str | Path, output_dir: str | Path) -> Layout:
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a `/`-separated glob: `*` and `?` stay within a folder, `**` spans folders."""
+    """Compile a `/`-separated glob: `*` and `?` stay within a folder, `**` spans folders;
+    letters match either case."""
     check_pattern(pattern)
     out, i, n = [], 0, len(pattern)
     while i < n:
@@ -124,7 +125,8 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
         i += 1
-    return re.compile("".join(out) + r"\Z")
+    # Regardless of case: `*.srt` finds `LECTURE.SRT`, as it would on Windows and macOS.
+    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
 
 
 def check_pattern(pattern: str) -> None:
@@ -197,8 +199,8 @@ def discover(
         raise UsageError("no patterns: give at least one, e.g. --pattern '*.srt'")
     root = where.absolute(where.input)
     if not root.is_dir():
-        raise UsageError(f"{where.input}: input folder not found" if not root.exists()
-                         else f"{where.input}: not a folder")
+        raise UsageError(f"{escape_name(str(root))}: input folder not found" if not root.exists()
+                         else f"{escape_name(str(root))}: not a folder")
     matches = _Matcher(patterns)
     excluded = _excluder(exclude or [])
     out_root = os.path.realpath(where.absolute(where.output))
@@ -213,7 +215,7 @@ def discover(
                 entries = list(it)
         except OSError as exc:
             if not prefix:
-                raise UsageError(f"{where.input}: cannot list the input folder: {exc.strerror}") from None
+                raise UsageError(f"{escape_name(str(root))}: cannot list the input folder: {exc.strerror}") from None
             unlisted.append((prefix.rstrip("/"), f"cannot list folder: {exc.strerror or exc}"))
             continue
         for entry in entries:

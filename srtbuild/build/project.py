@@ -30,11 +30,7 @@ class Build:
     cwd: str = field(default_factory=os.getcwd)  # where the user is: messages name paths from there
 
     def shown(self, path: str) -> str:
-        """A path relative to the base as the user can type it from where they ran the
-        command: relative to that folder when inside it, else absolute; escaped."""
-        full = os.path.normpath(self.where.absolute(path))
-        rel = os.path.relpath(full, self.cwd) if full.startswith(self.cwd.rstrip(os.sep) + os.sep) else full
-        return escape_name(rel if full != self.cwd else ".")
+        return shown(self.where, path, self.cwd)
 
     @property
     def key(self) -> str:
@@ -43,6 +39,15 @@ class Build:
 
     def glossary_deps(self) -> list[str]:
         return [_relative(self.where.base, Path(self.settings.root) / g) for g in self.settings.glossary_files]
+
+
+def shown(where: Layout, path: str, cwd: str | None = None) -> str:
+    """A path relative to the base as the user can type it from where they ran the
+    command: relative to that folder when inside it, else absolute; escaped."""
+    cwd = cwd or os.getcwd()
+    full = os.path.normpath(where.absolute(path))
+    rel = os.path.relpath(full, cwd) if full.startswith(cwd.rstrip(os.sep) + os.sep) else full
+    return escape_name(rel if full != cwd else ".")
 
 
 def _relative(base: Path, path: Path) -> str:
@@ -66,11 +71,18 @@ def plan(
         base = Path(settings.root) if settings.path else Path.cwd()
     where = layout(base, input_dir if input_dir is not None else settings.input,
                    output_dir if output_dir is not None else settings.output)
-    real_in = os.path.realpath(where.absolute(where.input))
+    source_root = where.absolute(where.input)
+    if not source_root.is_dir():
+        raise UsageError(f"{shown(where, where.input)}: input folder not found" if not source_root.exists()
+                         else f"{shown(where, where.input)}: not a folder")
+    real_in = os.path.realpath(source_root)
     real_out = os.path.realpath(where.absolute(where.output))
+    if os.path.exists(real_out) and not os.path.isdir(real_out):
+        raise UsageError(f"{shown(where, where.output)}: the output folder is a file")
     if real_in == real_out or real_in.startswith(real_out + os.sep):
         # Outputs mirror sources by name: they would overwrite them.
-        raise UsageError(f"{where.output}: the output folder must not be (or contain) the input folder {where.input}")
+        raise UsageError(f"{shown(where, where.output)}: the output folder must not be (or contain) "
+                         f"the input folder {shown(where, where.input)}")
     patterns = patterns if patterns else settings.patterns
     if real_out.startswith(real_in + os.sep):
         _check_output_inside_input(where, patterns)
@@ -88,6 +100,6 @@ def _check_output_inside_input(where: Layout, patterns: list[str]) -> None:
         return
     hit = first_match(out, patterns)
     if hit:
-        raise UsageError(f"{where.output}: the output folder lies inside the input folder and holds sources "
-                         f"({hit}); they would be skipped and overwritten. Choose an output folder outside "
-                         f"{where.input}, or an empty one")
+        raise UsageError(f"{shown(where, where.output)}: the output folder lies inside the input folder and holds "
+                         f"sources ({escape_name(hit)}); they would be skipped and overwritten. Choose an output "
+                         f"folder outside {shown(where, where.input)}, or an empty one")

@@ -111,6 +111,10 @@ class Current(UptodateCalculator):
         super().setup(dep_manager, tasks_dict)
         self._set_val = dep_manager._set
 
+    def __repr__(self) -> str:  # what `doit info` names as the reason a task runs
+        return ("srtbuild's check (built with these settings and this srtbuild, succeeded, "
+                "and its state holds the bytes it processed)")
+
     def __call__(self, task: Any, values: dict, source: str) -> bool:
         if values.get("build") != self.key or values.get("status") not in DONE:
             return False
@@ -169,7 +173,7 @@ def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool,
         summary = outcome.value
     else:
         message = outcome.message if outcome.kind != "error" else f"internal error: {outcome.message}"
-        record = record_failure(src.source, src.output, settings, src.name, message, time.perf_counter() - started)
+        record = record_failure(src.source, src.name, settings, src.name, message, time.perf_counter() - started)
         try:
             write_sidecar(job.sidecar, record, OutputRoot(job.out_root))
         except (OSError, SrtbuildError) as exc:
@@ -210,10 +214,10 @@ def _process_in_child(job: Job, settings: Settings) -> dict:
     writes = _Writes(OutputRoot(job.out_root))
     try:
         record, _ = process_file(job.src.source, job.output, settings, display=job.src.name,
-                                 sidecar=job.sidecar, writer=writes, shown_output=escape_name(job.src.output))
+                                 sidecar=job.sidecar, writer=writes, shown_output=job.src.name)
     except (OSError, SrtbuildError) as exc:  # the sidecar could not be written
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        record = record_failure(job.src.source, job.src.output, settings, job.src.name,
+        record = record_failure(job.src.source, job.src.name, settings, job.src.name,
                                 f"cannot write the sidecar: {why}")
     summary = _summary(record)
     if writes.error is not None and writes.error.errno in _FATAL:

@@ -79,7 +79,7 @@ class ProgressReporter:
             self.failed += 1
             self._line(self._where(task, values) + f": error: {values.get('error')}", always=True)
         elif values.get("status") == "empty":
-            self._line(f"{self._path(task)}: warning: empty file (no cue at all); its output is empty too")
+            self._line(f"{self._path(task)}: warning: empty file (no cue to show); its output is empty too")
         elif self.verbosity >= 2:
             self._line(f"{self._path(task)}: {values.get('segments')} cues, {values.get('corrections')} corrections")
         self._tick()

@@ -73,8 +73,10 @@ def assemble(build: Build, got: Collected, finished: float) -> dict:
             "duration_s": round(finished - build.started, 3),
             "srtbuild_version": __version__,
             "parallel": build.parallel,
-            "input": escape_name(build.where.input),
-            "output": escape_name(build.where.output),
+            "input": escape_name(os.path.normpath(build.where.absolute(build.where.input))),
+            "output": escape_name(os.path.normpath(build.where.absolute(build.where.output))),
+            "config": (escape_name(os.path.join(build.settings.root, os.path.basename(build.settings.path)))
+                       if build.settings.path else None),
             "settings_digest": build.settings.digest(),
         },
         "totals": totals,
@@ -193,7 +195,7 @@ def write_reports(build: Build) -> dict[str, Any]:
     keep = build.settings.report["worst_files"]
     got = collect(
         root,
-        [Wanted(src.name, src.rel, escape_name(src.output)) for src in build.sources],
+        [Wanted(src.name, src.rel, src.name) for src in build.sources],  # the output mirrors the source
         f"{STATE_DIR}/{CACHE_NAME}",
         keep=keep,
         started=build.started,
@@ -202,8 +204,9 @@ def write_reports(build: Build) -> dict[str, Any]:
     for warning in got.warnings:
         print(f"srtbuild: warning: {warning}", file=sys.stderr)
     report = assemble(build, got, time.time())
-    # Earlier reports are kept when a run changed something; a no-op run only refreshes.
-    if report["totals"]["processed"] or got.removed:
+    # Earlier reports are kept when a run changed something; a no-op run, or one that only
+    # retried files that failed the same way again, only refreshes.
+    if got.changed or got.removed:
         _archive(root, build.settings.report["history"])
     root.write(f"{STATE_DIR}/report.json", json_text(report, [e.json for e in got.entries]).encode("utf-8"))
     root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))

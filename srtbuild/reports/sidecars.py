@@ -201,6 +201,7 @@ class Collected:
     pending: int
     removed: list[str] = field(default_factory=list)  # sources gone: sidecar and output deleted
     warnings: list[str] = field(default_factory=list)  # e.g. a damaged cache, ignored
+    changed: int = 0  # rows processed this run with a new outcome (not the same failure again)
 
 
 @dataclass
@@ -233,6 +234,7 @@ class _Scan:
         self.removed: list[str] = []
         self.warnings: list[str] = []
         self.changed = False
+        self.changed_rows = 0
         self.processed = Tally()
 
     def folder(self, folder: str) -> None:
@@ -271,6 +273,8 @@ class _Scan:
                     self.processed.processed += 1
                     self.processed.processed_segments += row["segments"] or 0
                     self.processed.processing_time_s += row["processing_time_s"] or 0.0
+                    if not _same_failure(old, row):
+                        self.changed_rows += 1
                 tally.add(row if row is not None else json.loads(entry.json), self.keep)
                 files[name] = entry
         tally.settle(self.keep)
@@ -376,7 +380,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     total.processing_time_s = scan.processed.processing_time_s
     total.errors.sort()
     scan.removed.sort()
-    return Collected(entries, total, pending, scan.removed, warnings + scan.warnings)
+    return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows)
 
 
 # The cache: inert JSON, checked field by field when read. Anyone who can write the output
@@ -452,6 +456,17 @@ def _entries(value: Any) -> dict[str, Entry]:
             raise ValueError("unexpected content")
         out[name] = Entry(mtime, size, js, cs)
     return out
+
+
+def _same_failure(old: Entry | None, row: dict) -> bool:
+    """A file that failed again, as before: retried, but nothing changed."""
+    if old is None or row["status"] != "failed":
+        return False
+    try:
+        before = json.loads(old.json)
+    except ValueError:
+        return False
+    return before.get("status") == "failed" and before.get("error") == row["error"]
 
 
 def _leftover(name: str, st: os.stat_result, started: float) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from srtbuild.errors import SubtitleError
+from srtbuild.languages import primary
 from srtbuild.subtitles.model import Finding
 
 # UTF-32 must be tested before UTF-16: the UTF-32 LE BOM starts with the UTF-16 LE one.
@@ -27,6 +29,31 @@ LEGACY_BY_LANGUAGE = {
     "et": "cp1257", "lv": "cp1257", "lt": "cp1257", "vi": "cp1258", "th": "cp874",
     "zh": "gb18030", "ja": "cp932", "ko": "cp949",
 }
+
+
+# Single-byte code pages of one non-Latin script: their letters must be that script's.
+_SCRIPT_OF = {"cp1251": "CYRILLIC", "cp1253": "GREEK", "cp1255": "HEBREW", "cp1256": "ARABIC", "cp874": "THAI"}
+_LATIN_PAGES = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "cp1258"})
+
+
+def _plausible(text: str, codepage: str) -> bool:
+    """Does `text` read as the language it was decoded for? Almost any bytes decode in a
+    single-byte code page, so a strict decode proves little: Chinese in GB2312 decodes as
+    cp1252 into a run of accented capitals and symbols. In Latin-script text most
+    characters are ASCII letters; in Cyrillic (Greek...) text the other letters are of
+    that script."""
+    sample = text[:65536]
+    beyond = [c for c in sample if ord(c) > 127]
+    if not beyond:
+        return True
+    if codepage in _LATIN_PAGES:
+        ascii_letters = sum(1 for c in sample if c.isascii() and c.isalpha())
+        return len(beyond) <= 0.4 * (len(beyond) + ascii_letters)
+    other = [c for c in beyond if c.isalpha()]
+    script = _SCRIPT_OF.get(codepage)
+    if script:
+        return sum(1 for c in other if script in unicodedata.name(c, "")) >= 0.9 * len(other)
+    return True  # multi-byte code pages: a strict decode is evidence enough
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -88,17 +115,23 @@ def decode(
     nul = data.find(b"\x00")
     if nul != -1:
         raise SubtitleError("binary data (NUL byte), not a subtitle file", path, _line_of_offset(data, nul))
-    from charset_normalizer import (
-        from_bytes,  # imported late: only legacy files pay for it
-    )
-
     line = _line_of_offset(data, first_bad)
-    preferred = LEGACY_BY_LANGUAGE.get((language or "").split("-")[0].lower())
+    preferred = LEGACY_BY_LANGUAGE.get(primary(language or ""))
     if preferred:
-        fit = from_bytes(data, cp_isolation=[preferred]).best()
-        if fit is not None:
+        # The language's own code page, taken whenever every byte means something in it.
+        # Detection weighs guesses between near-identical code pages on a few hundred
+        # bytes of text, and on real files picked Greek or Baltic for French and English;
+        # the setting is the better evidence.
+        try:
+            text = data.decode(preferred)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _plausible(text, preferred):
             why = f"not UTF-8; decoded as {preferred} (the usual legacy encoding for language {language})"
-            return str(fit), preferred, False, [Finding(line, "reader", why)]
+            return text, preferred, False, [Finding(line, "reader", why)]
+    # Imported late: only the files no other rule reads pay for it.
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise SubtitleError("not UTF-8 and no known encoding fits; set `encoding:` in srtbuild.yaml", path, line)
