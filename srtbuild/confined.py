@@ -200,19 +200,20 @@ class OutputRoot:
         finally:
             os.close(fd)
 
+    def _remove(self, parts: list[str], op) -> None:
+        """`op` (os.unlink or os.rmdir) on the last name, relative to its folder."""
+        with self.folder("/".join(parts[:-1])) as fd:
+            if fd is not None:
+                op(parts[-1], dir_fd=fd)
+            else:
+                op(self._plain(parts))
+
     def unlink(self, rel: str) -> bool:
         """Remove the name `rel` (a file or a link, never what a link points to); False if
         it was not there or a folder on the way is missing."""
-        parts = _parts(rel)
         try:
-            with self.folder("/".join(parts[:-1])) as fd:
-                if fd is not None:
-                    os.unlink(parts[-1], dir_fd=fd)
-                else:
-                    os.unlink(self._plain(parts))
-        except FileNotFoundError:
-            return False
-        except IsADirectoryError:
+            self._remove(_parts(rel), os.unlink)
+        except (FileNotFoundError, IsADirectoryError):
             return False
         return True
 
@@ -221,11 +222,7 @@ class OutputRoot:
         parts = _parts(rel)
         while parts:
             try:
-                with self.folder("/".join(parts[:-1])) as fd:
-                    if fd is not None:
-                        os.rmdir(parts[-1], dir_fd=fd)
-                    else:
-                        os.rmdir(self._plain(parts))
+                self._remove(parts, os.rmdir)
             except OSError:
                 return  # not empty, not there, or a link: leave it
             parts = parts[:-1]

@@ -33,7 +33,7 @@ from srtbuild.processes import default_memory_limit_mb
 from srtbuild.processor import process_file, record_failure, write_sidecar
 from srtbuild.reports.report import REPORT_FILES, clean_reports
 from srtbuild.build.project import Build
-from srtbuild.build.uptodate import DONE, PROCESS, file_md5
+from srtbuild.build.uptodate import DONE, PROCESS, compare_state, file_md5
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
 
@@ -54,18 +54,7 @@ class SourceChecker(MD5Checker):
             return None
 
     def check_modified(self, file_path: str, file_stat: Any, state: Any) -> bool:
-        if file_stat is None or not stat.S_ISREG(file_stat.st_mode):
-            return True
-        if not (isinstance(state, (list, tuple)) and len(state) == 3):
-            return True
-        if file_stat.st_mtime == state[0]:
-            return False
-        if file_stat.st_size != state[1]:
-            return True
-        try:
-            return file_md5(file_path) != state[2]
-        except OSError:
-            return True
+        return file_stat is None or compare_state(file_path, file_stat, state) == "changed"
 
     def get_state(self, dep: str, current_state: Any) -> tuple | None:
         """The state saved after a task ran. A file that vanished or cannot be read gets

@@ -45,6 +45,23 @@ def file_md5(path: str) -> str:
     return digest.hexdigest()
 
 
+def compare_state(path: str, st: os.stat_result, state: Any) -> str:
+    """A file against the state doit saved of it, as doit's md5 check decides: "same"
+    (same mtime), "touched" (new mtime, same bytes) or "changed" (other size or bytes,
+    no usable state, not a regular file, unreadable). The one rule both the doit
+    checker and the pre-doit check apply."""
+    if not stat.S_ISREG(st.st_mode) or not (isinstance(state, (list, tuple)) and len(state) == 3):
+        return "changed"
+    if st.st_mtime == state[0]:
+        return "same"
+    if st.st_size != state[1]:
+        return "changed"
+    try:
+        return "touched" if file_md5(path) == state[2] else "changed"
+    except OSError:
+        return "changed"
+
+
 # A source whose bytes are unchanged but whose mtime moved (a clone, a touch) is up to
 # date, yet goes through doit once so that `Current` stores the new mtime.
 REFRESH = "mtime changed, same bytes"
@@ -136,26 +153,14 @@ class _Check:
         st = self._stat(path, shared)
         if st is None:
             return f"{escape_name(path)} missing"
-        if not stat.S_ISREG(st.st_mode):
-            return changed
         if state_text is not None:
             # Stored as doit wrote it: `[mtime,size,"md5"]`; the same mtime text means the
             # same file, as doit's own check says, without decoding anything.
-            if state_text.startswith(f"[{st.st_mtime!r},"):
+            if state_text.startswith(f"[{st.st_mtime!r},") and stat.S_ISREG(st.st_mode):
                 return None
             state = json.loads(state_text)
-        if not (isinstance(state, list) and len(state) == 3):
-            return changed
-        if st.st_mtime == state[0]:
-            return None
-        if st.st_size != state[1]:
-            return changed
-        try:
-            if file_md5(os.path.join(self.base, path)) != state[2]:
-                return changed
-        except OSError:
-            return changed
-        return REFRESH
+        verdict = compare_state(os.path.join(self.base, path), st, state)
+        return None if verdict == "same" else REFRESH if verdict == "touched" else changed
 
     def _deps(self, src: Source, deps: list[str], states: list[tuple[str | None, Any]]) -> str | None:
         if set(deps) != {src.source, *self.shared}:
