@@ -146,7 +146,7 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from srtbuild.build.batch import (  # doit is only imported for builds
+    from srtbuild.engine.batch import (  # doit is only imported for builds
         BatchOptions,
         run_batch,
     )

@@ -2,7 +2,7 @@
 of them outlives it.
 
 A build is a main process, doit's workers (with `-j N`) and one helper child per process
-that runs files (srtbuild.build.isolation). The memory a user cares about is that of all
+that runs files (srtbuild.engine.isolation). The memory a user cares about is that of all
 of them together: the helper that reads a huge file is the one that grows. On Linux it is
 read from /proc; elsewhere only the main process's own peak is known.
 """

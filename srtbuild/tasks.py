@@ -1,7 +1,7 @@
 """What a content repo's dodo.py imports: `from srtbuild.tasks import dodo`.
 
 `srtbuild init` writes dodo.py files that name this module, so it stays where it is;
-the task definitions themselves live in the build layer (srtbuild.build.tasks).
+the task definitions themselves live in the build layer (srtbuild.engine.tasks).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from srtbuild.build.project import plan
-from srtbuild.build.state import guard_state, lock_for
-from srtbuild.build.tasks import doit_config, process_tasks, report_task
 from srtbuild.config import load_settings
+from srtbuild.engine.project import plan
+from srtbuild.engine.state import guard_state, lock_for
+from srtbuild.engine.tasks import doit_config, process_tasks, report_task
 from srtbuild.errors import SrtbuildError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srtbuild.build.discovery import (
+from srtbuild.engine.discovery import (
     check_confined,
     check_pattern,
     discover,

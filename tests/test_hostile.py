@@ -30,8 +30,8 @@ from buildrepo import (
 from conftest import srt
 
 import srtbuild.processor as processor
-from srtbuild.build.discovery import sidecar_name
 from srtbuild.cli import main
+from srtbuild.engine.discovery import sidecar_name
 from srtbuild.names import escape_name
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /proc and setpriv: Linux")

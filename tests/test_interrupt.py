@@ -24,8 +24,8 @@ from buildrepo import (
     wait_for,
 )
 
-from srtbuild.build.isolation import Helper
-from srtbuild.build.state import read_values
+from srtbuild.engine.isolation import Helper
+from srtbuild.engine.state import read_values
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
 

@@ -16,16 +16,16 @@ from buildrepo import GOOD, batch, lectures, make_repo, report
 from doit.dependency import JSONCodec
 from doit.exceptions import InvalidDodoFile
 
-from srtbuild.build.project import plan
-from srtbuild.build.state import (
+from srtbuild.config import load_settings
+from srtbuild.engine.project import plan
+from srtbuild.engine.state import (
     StateCorrupt,
     StateDB,
     lock_for,
     read_briefs,
     read_values,
 )
-from srtbuild.build.uptodate import REFRESH, outdated
-from srtbuild.config import load_settings
+from srtbuild.engine.uptodate import REFRESH, outdated
 
 
 def _rows(path: Path) -> dict:
@@ -68,7 +68,7 @@ def test_the_state_is_locked_while_open_and_reentrant_within_a_process(tmp_path:
         lock = lock_for(path)
         lock.acquire()  # same process: fine
         lock.release()
-        code = "import sys; from srtbuild.build.state import lock_for\ntry:\n lock_for(sys.argv[1]).acquire()\nexcept Exception as e:\n print(e); sys.exit(3)"
+        code = "import sys; from srtbuild.engine.state import lock_for\ntry:\n lock_for(sys.argv[1]).acquire()\nexcept Exception as e:\n print(e); sys.exit(3)"
         other = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
         assert other.returncode == 3 and "another srtbuild or doit run" in other.stdout
     finally:
@@ -180,11 +180,11 @@ def test_upgrading_srtbuild_rebuilds_everything(tmp_path: Path, monkeypatch: pyt
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
     assert batch(repo).returncode == 0
     assert outdated(_plan(repo)) == []
-    import srtbuild.build.project
-    import srtbuild.build.uptodate
+    import srtbuild.engine.project
+    import srtbuild.engine.uptodate
 
-    monkeypatch.setattr(srtbuild.build.project, "__version__", "99.0.0")
-    monkeypatch.setattr(srtbuild.build.uptodate, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.engine.project, "__version__", "99.0.0")
+    monkeypatch.setattr(srtbuild.engine.uptodate, "__version__", "99.0.0")
     assert {r for _, r in outdated(_plan(repo))} == {"srtbuild upgraded (now 99.0.0)"}
 
 

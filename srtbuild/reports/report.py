@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from srtbuild import __version__
-from srtbuild.build.discovery import STATE_DIR
-from srtbuild.build.project import Build
 from srtbuild.confined import OutputRoot
+from srtbuild.engine.discovery import STATE_DIR
+from srtbuild.engine.project import Build
 from srtbuild.names import escape_name
 from srtbuild.reports.sidecars import CSV_FIELDS, Collected, Wanted, collect, csv_line
 

@@ -19,8 +19,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from srtbuild.build.discovery import SIDECAR_SUFFIX, STATE_DIR, sidecar_name
 from srtbuild.confined import LinkRefused, OutputRoot, is_leftover
+from srtbuild.engine.discovery import SIDECAR_SUFFIX, STATE_DIR, sidecar_name
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name, unescape_name
 

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from srtbuild import __version__
 from srtbuild.config import Settings
-from srtbuild.build.discovery import STATE_DIR, Layout, Source, check_confined, discover, first_match, layout
+from srtbuild.engine.discovery import (
+    STATE_DIR,
+    Layout,
+    Source,
+    check_confined,
+    discover,
+    first_match,
+    layout,
+)
 from srtbuild.errors import UsageError
 from srtbuild.names import escape_name
 

@@ -1,6 +1,6 @@
 """When a source must be processed again, decided before doit starts.
 
-`outdated` makes doit's whole decision for a process task (srtbuild.build.tasks.Current: the
+`outdated` makes doit's whole decision for a process task (srtbuild.engine.tasks.Current: the
 settings digest, version and last status; the targets; the file dependencies) for every
 source from a few fields of the state, so that `srtbuild batch` hands doit only the
 sources it would run: building 10,000 doit tasks to find them all up to date costs
@@ -17,16 +17,16 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from srtbuild import __version__
-from srtbuild.build.discovery import Source
+from srtbuild.engine.discovery import Source
+from srtbuild.engine.state import read_briefs, read_values
 from srtbuild.names import escape_name
-from srtbuild.build.state import read_briefs, read_values
 
 if TYPE_CHECKING:
-    from srtbuild.build.project import Build
+    from srtbuild.engine.project import Build
 
 PROCESS = "process"  # the basename of the per-source tasks
 DONE = ("ok", "empty")  # how a processed source may end and stay up to date
-CHECKER = "SourceChecker"  # the file checker's name doit saves (srtbuild.build.tasks)
+CHECKER = "SourceChecker"  # the file checker's name doit saves (srtbuild.engine.tasks)
 
 
 def file_md5(path: str) -> str:

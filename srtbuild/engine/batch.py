@@ -1,7 +1,7 @@
 """`srtbuild batch`: options, the run lock, the dry run, signals, exit codes.
 
-The build itself is doit's (srtbuild.build.embed runs it in-process, with the tasks and the
-state a dodo.py gets), after srtbuild.build.uptodate has picked the sources doit would run.
+The build itself is doit's (srtbuild.engine.embed runs it in-process, with the tasks and the
+state a dodo.py gets), after srtbuild.engine.uptodate has picked the sources doit would run.
 """
 
 from __future__ import annotations
@@ -16,18 +16,17 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, TextIO
 
-from srtbuild.confined import write_atomic
 from srtbuild.config import Settings, find_config, load_settings
+from srtbuild.confined import OutputRoot, write_atomic
+from srtbuild.engine.discovery import STATE_DIR
+from srtbuild.engine.isolation import stopping
+from srtbuild.engine.project import Build, plan
+from srtbuild.engine.state import OutputUnwritable, guard_state, lock_for
+from srtbuild.engine.uptodate import REFRESH, outdated
 from srtbuild.errors import SrtbuildError, UsageError
-from srtbuild.build.isolation import stopping
-from srtbuild.reports.progress import reporter_for
-from srtbuild.build.project import Build, plan
-from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
-from srtbuild.build.discovery import STATE_DIR
-from srtbuild.build.state import OutputUnwritable, guard_state, lock_for
-from srtbuild.confined import OutputRoot
 from srtbuild.processes import adopt_orphans, descendants, end_children
-from srtbuild.build.uptodate import REFRESH, outdated
+from srtbuild.reports.progress import reporter_for
+from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
 
 EXPORT_FORMATS = ("json", "csv", "md", "html")
 _MAX_WORKER_LOSSES = 3
@@ -88,7 +87,7 @@ def _in_folder(path: Path) -> Iterator[None]:
 @contextmanager
 def _stop_signals() -> Iterator[None]:
     """Ctrl-C and SIGTERM stop the run: no new file starts, state is saved. Both first say
-    so (srtbuild.build.isolation.stopping), so that workers dying next are not taken for lost."""
+    so (srtbuild.engine.isolation.stopping), so that workers dying next are not taken for lost."""
 
     def handler(signum: int, frame: object) -> None:
         stopping.set()
@@ -133,7 +132,10 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     # action is run here, without loading doit at all.
                     code = _report_only(build, opts.verbosity)
                     break
-                from srtbuild.build.embed import WorkerLost, run_doit  # doit is loaded only when there is work
+                from srtbuild.engine.embed import (  # doit is loaded only when there is work
+                    WorkerLost,
+                    run_doit,
+                )
 
                 try:
                     code = run_doit(build, selected, opts.parallel, opts.force and not lost, opts.verbosity)

@@ -17,13 +17,13 @@ from doit.cmd_base import TaskLoader2
 from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
-from srtbuild.build.discovery import Source
-from srtbuild.build.state import StateDB, StateWriteFailed
-from srtbuild.build.isolation import stopping
-from srtbuild.build.project import Build
+from srtbuild.engine.discovery import Source
+from srtbuild.engine.isolation import stopping
+from srtbuild.engine.project import Build
+from srtbuild.engine.state import StateDB, StateWriteFailed
+from srtbuild.engine.tasks import doit_config, finish, process_tasks, report_task
+from srtbuild.engine.uptodate import PROCESS
 from srtbuild.processes import HELPER_NAME, name_of
-from srtbuild.build.tasks import doit_config, finish, process_tasks, report_task
-from srtbuild.build.uptodate import PROCESS
 
 
 class _Loader(TaskLoader2):
@@ -108,7 +108,7 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
         args.append("--always-execute")
     args += [PROCESS, "report"] if selected else ["report"]
     doit = DoitMain(_Loader(build, selected, verbosity), config_filenames=(),
-                    extra_config={"BACKEND": {"srtbuild": "srtbuild.build.state:StateDB"}})
+                    extra_config={"BACKEND": {"srtbuild": "srtbuild.engine.state:StateDB"}})
     watch = _Watch() if "-n" in args and hasattr(os, "waitid") else None
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
     if watch:

@@ -1,7 +1,7 @@
 """doit task generators: one `process:<path>` task per source and one `report` task.
 
 The same definitions serve a project's `dodo.py` (through srtbuild.tasks.dodo) and `srtbuild batch`
-(through srtbuild.build.batch), and both use the same state file, so a user can switch between
+(through srtbuild.engine.batch), and both use the same state file, so a user can switch between
 `doit` and `srtbuild batch` and stay incremental.
 
 A process task is up to date when its source is unchanged, its output and sidecar exist,
@@ -25,19 +25,19 @@ from typing import Any, Iterator, NamedTuple
 from doit.dependency import MD5Checker, UptodateCalculator
 from doit.exceptions import TaskFailed
 
-from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.config import Settings
-from srtbuild.build.discovery import Source
-from srtbuild.build.isolation import Helper, install_fork_guard
+from srtbuild.confined import LinkRefused, OutputRoot
+from srtbuild.engine.discovery import Source
+from srtbuild.engine.isolation import Helper, install_fork_guard
+from srtbuild.engine.project import Build
+from srtbuild.engine.uptodate import DONE, PROCESS, compare_state, file_md5
+from srtbuild.errors import SrtbuildError
+from srtbuild.names import escape_name
 from srtbuild.processes import default_memory_limit_mb
 from srtbuild.processor import process_file, record_failure, write_sidecar
 from srtbuild.reports.report import REPORT_FILES, clean_reports
-from srtbuild.build.project import Build
-from srtbuild.build.uptodate import DONE, PROCESS, compare_state, file_md5
-from srtbuild.errors import SrtbuildError
-from srtbuild.names import escape_name
 
-BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.build.state.StateDB
+BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.engine.state.StateDB
 
 
 class SourceChecker(MD5Checker):
@@ -245,7 +245,10 @@ def clean_source(out_root: str, paths: tuple[str, ...], dryrun: bool = False) ->
 
 
 def report_action(build: Build) -> dict | TaskFailed:
-    from srtbuild.reports.report import failure_note, write_reports  # the report is only needed by this task
+    from srtbuild.reports.report import (  # the report is only needed by this task
+        failure_note,
+        write_reports,
+    )
 
     try:
         note = failure_note(build, write_reports(build))

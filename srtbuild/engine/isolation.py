@@ -132,7 +132,7 @@ class Helper:
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
                 die_with_parent()
-                set_name(HELPER_NAME)  # told apart from doit's workers (srtbuild.build.embed)
+                set_name(HELPER_NAME)  # told apart from doit's workers (srtbuild.engine.embed)
                 retire_at = _limit_memory(memory_mb)
                 _serve(req_r, res_w, context, retire_at)
             except BaseException:
