@@ -1,4 +1,5 @@
-"""How srtbuild shows a file name: as it is, except what cannot be shown safely.
+"""The names srtbuild gives to things on disk, and how it shows a file name: as it is,
+except what cannot be shown safely.
 
 A path in a user's tree may hold any character but `/` and NUL. doit refuses some in a
 task name, a terminal or a log line is misled by others, and JSON cannot hold bytes that
@@ -8,7 +9,12 @@ goes through `escape_name`; the file itself is always opened by its real name.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+
+# Everything srtbuild writes besides the corrected subtitles lives in OUTPUT/.srtbuild/.
+STATE_DIR = ".srtbuild"
 
 # Characters a task name cannot carry, or that would mislead a terminal or a log: doit
 # refuses `=`; control characters (C0, C1, line and paragraph separators) break lines;
@@ -40,3 +46,20 @@ def escape_name(rel: str) -> str:
 def unescape_name(name: str) -> str:
     """The inverse of escape_name (surrogates for bytes that are not UTF-8)."""
     return _UNESCAPE.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "surrogateescape"), name)
+
+
+_NAME_MAX = 255  # bytes in one file name on every file system srtbuild runs on
+SIDECAR_SUFFIX = ".json"
+_SURELY_FITS = (_NAME_MAX - len(SIDECAR_SUFFIX)) // 4
+
+
+def sidecar_name(name: str) -> str:
+    """The metrics file name of the source file `name`: `NAME.json`, or, where that would
+    be longer than a file name may be, NAME cut short plus a hash of the whole name."""
+    if len(name) <= _SURELY_FITS:  # no character takes more than 4 bytes: no need to encode
+        return name + SIDECAR_SUFFIX
+    raw = os.fsencode(name)
+    if len(raw) + len(SIDECAR_SUFFIX) <= _NAME_MAX:
+        return name + SIDECAR_SUFFIX
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:16] + SIDECAR_SUFFIX
+    return os.fsdecode(raw[: _NAME_MAX - len(tag)]) + tag

@@ -31,8 +31,7 @@ from conftest import srt
 
 import srtbuild.processor as processor
 from srtbuild.cli import main
-from srtbuild.engine.discovery import sidecar_name
-from srtbuild.names import escape_name
+from srtbuild.names import escape_name, sidecar_name
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /proc and setpriv: Linux")
 

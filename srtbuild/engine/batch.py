@@ -18,12 +18,12 @@ from typing import Iterator, TextIO
 
 from srtbuild.config import Settings, find_config, load_settings
 from srtbuild.confined import OutputRoot, write_atomic
-from srtbuild.engine.discovery import STATE_DIR
 from srtbuild.engine.isolation import stopping
 from srtbuild.engine.project import Build, plan
 from srtbuild.engine.state import OutputUnwritable, guard_state, lock_for
 from srtbuild.engine.uptodate import REFRESH, outdated
 from srtbuild.errors import SrtbuildError, UsageError
+from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
 from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
@@ -157,7 +157,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 if last is None or last.st_mtime < build.started:
                     # doit did not get to the report task (stopped on an error or
                     # interrupted): the report still covers what exists now.
-                    write_reports(build)
+                    write_reports(build.run())
                 brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}"))
             except OSError as exc:
                 raise OutputUnwritable(f"cannot write the reports ({exc.strerror or exc}); free space or "
@@ -193,7 +193,8 @@ def _exit_code(code: int, brief: dict) -> int:
 
 def _report_only(build: Build, verbosity: int) -> int:
     reporter = reporter_for(build, verbosity, up_to_date=len(build.sources))(None, {})
-    note = failure_note(build, write_reports(build))
+    run = build.run()
+    note = failure_note(run, write_reports(run))
     if note:
         reporter.add_failure(SimpleNamespace(name="report"), SimpleNamespace(get_msg=lambda: note))
     reporter.complete_run()

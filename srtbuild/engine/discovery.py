@@ -11,7 +11,6 @@ Nothing is written here, but this is where writes are confined: an output folder
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -20,9 +19,7 @@ from typing import NamedTuple
 
 from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.errors import UsageError
-from srtbuild.names import escape_name
-
-STATE_DIR = ".srtbuild"
+from srtbuild.names import STATE_DIR, escape_name, sidecar_name
 
 
 class Source(NamedTuple):
@@ -33,23 +30,6 @@ class Source(NamedTuple):
     source: str  # the paths below are relative to the base folder (or absolute if outside it)
     output: str
     sidecar: str
-
-
-_NAME_MAX = 255  # bytes in one file name on every file system srtbuild runs on
-SIDECAR_SUFFIX = ".json"
-_SURELY_FITS = (_NAME_MAX - len(SIDECAR_SUFFIX)) // 4
-
-
-def sidecar_name(name: str) -> str:
-    """The metrics file name of the source file `name`: `NAME.json`, or, where that would
-    be longer than a file name may be, NAME cut short plus a hash of the whole name."""
-    if len(name) <= _SURELY_FITS:  # no character takes more than 4 bytes: no need to encode
-        return name + SIDECAR_SUFFIX
-    raw = os.fsencode(name)
-    if len(raw) + len(SIDECAR_SUFFIX) <= _NAME_MAX:
-        return name + SIDECAR_SUFFIX
-    tag = "~" + hashlib.sha256(raw).hexdigest()[:16] + SIDECAR_SUFFIX
-    return os.fsdecode(raw[: _NAME_MAX - len(tag)]) + tag
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 from srtbuild import __version__
 from srtbuild.config import Settings
 from srtbuild.engine.discovery import (
-    STATE_DIR,
     Layout,
     Source,
     check_confined,
@@ -20,7 +19,9 @@ from srtbuild.engine.discovery import (
     layout,
 )
 from srtbuild.errors import UsageError
-from srtbuild.names import escape_name
+from srtbuild.names import STATE_DIR, escape_name
+from srtbuild.reports.report import Run
+from srtbuild.reports.sidecars import Wanted
 
 
 @dataclass
@@ -39,6 +40,25 @@ class Build:
 
     def shown(self, path: str) -> str:
         return shown(self.where, path, self.cwd)
+
+    def run(self) -> Run:
+        """What the reports need to know of this build, as plain data."""
+        settings = self.settings
+        where = self.where
+        return Run(
+            input=escape_name(os.path.normpath(where.absolute(where.input))),
+            output=os.path.normpath(where.absolute(where.output)),
+            config=(escape_name(os.path.join(settings.root, os.path.basename(settings.path)))
+                    if settings.path else None),
+            settings_digest=settings.digest(),
+            sources=[Wanted(src.name, src.rel, src.name) for src in self.sources],  # the output mirrors the source
+            unlisted=self.unlisted,
+            started=self.started,
+            parallel=self.parallel,
+            worst_files=settings.report["worst_files"],
+            history=settings.report["history"],
+            summary_shown=self.shown(os.path.join(where.state_dir, "summary.txt")),
+        )
 
     @property
     def key(self) -> str:

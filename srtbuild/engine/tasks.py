@@ -35,7 +35,12 @@ from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
 from srtbuild.processes import default_memory_limit_mb
 from srtbuild.processor import process_file, record_failure, write_sidecar
-from srtbuild.reports.report import REPORT_FILES, clean_reports
+from srtbuild.reports.report import (
+    REPORT_FILES,
+    clean_reports,
+    failure_note,
+    write_reports,
+)
 
 BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.engine.state.StateDB
 
@@ -245,13 +250,9 @@ def clean_source(out_root: str, paths: tuple[str, ...], dryrun: bool = False) ->
 
 
 def report_action(build: Build) -> dict | TaskFailed:
-    from srtbuild.reports.report import (  # the report is only needed by this task
-        failure_note,
-        write_reports,
-    )
-
+    run = build.run()
     try:
-        note = failure_note(build, write_reports(build))
+        note = failure_note(run, write_reports(run))
     except (OSError, SrtbuildError) as exc:
         return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
     return TaskFailed(note) if note else {}

@@ -15,14 +15,13 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from srtbuild import __version__
 from srtbuild.confined import OutputRoot
-from srtbuild.engine.discovery import STATE_DIR
-from srtbuild.engine.project import Build
-from srtbuild.names import escape_name
+from srtbuild.names import STATE_DIR, escape_name
 from srtbuild.reports.sidecars import CSV_FIELDS, Collected, Wanted, collect, csv_line
 
 REPORT_SCHEMA = "srtbuild.report/1"
@@ -32,11 +31,29 @@ HISTORY = "history"  # earlier report.json files
 REPORT_FILES = ("report.json", "report.csv", "summary.txt", "report.html")
 
 
+@dataclass
+class Run:
+    """What the reports know of a build: plain data the engine hands over (it never hands
+    over itself: data flows from the build to the reports, not back)."""
+
+    input: str  # absolute, as shown
+    output: str  # absolute
+    config: str | None  # the srtbuild.yaml used
+    settings_digest: str
+    sources: list[Wanted]  # every source now, in name order
+    unlisted: list[tuple[str, str]]  # folders that could not be listed: (relative to the input, why)
+    started: float
+    parallel: int
+    worst_files: int
+    history: int
+    summary_shown: str  # how messages name summary.txt
+
+
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def assemble(build: Build, got: Collected, finished: float) -> dict:
+def assemble(build: Run, got: Collected, finished: float) -> dict:
     """The report without its `files` rows (those are spliced in as text)."""
     t = got.tally
     files = len(got.entries)
@@ -73,11 +90,10 @@ def assemble(build: Build, got: Collected, finished: float) -> dict:
             "duration_s": round(finished - build.started, 3),
             "srtbuild_version": __version__,
             "parallel": build.parallel,
-            "input": escape_name(os.path.normpath(build.where.absolute(build.where.input))),
-            "output": escape_name(os.path.normpath(build.where.absolute(build.where.output))),
-            "config": (escape_name(os.path.join(build.settings.root, os.path.basename(build.settings.path)))
-                       if build.settings.path else None),
-            "settings_digest": build.settings.digest(),
+            "input": build.input,
+            "output": escape_name(build.output),
+            "config": build.config,
+            "settings_digest": build.settings_digest,
         },
         "totals": totals,
         # A folder that could not be listed is an error too: its sources are unknown.
@@ -187,27 +203,21 @@ def _archive(root: OutputRoot, keep: int) -> None:
         root.unlink(f"{STATE_DIR}/{HISTORY}/{name}")
 
 
-def write_reports(build: Build) -> dict[str, Any]:
+def write_reports(build: Run) -> dict[str, Any]:
     """Collect, clean up stale files and write the reports; returns the report without
     its `files` rows. Every file is written under the output folder through
     srtbuild.confined, so no link planted there can send a write elsewhere."""
-    root = OutputRoot(build.where.absolute(build.where.output))
-    keep = build.settings.report["worst_files"]
-    got = collect(
-        root,
-        [Wanted(src.name, src.rel, src.name) for src in build.sources],  # the output mirrors the source
-        f"{STATE_DIR}/{CACHE_NAME}",
-        keep=keep,
-        started=build.started,
-        protected=[folder for folder, _ in build.unlisted],
-    )
+    root = OutputRoot(build.output)
+    keep = build.worst_files
+    got = collect(root, build.sources, f"{STATE_DIR}/{CACHE_NAME}", keep=keep, started=build.started,
+                  protected=[folder for folder, _ in build.unlisted])
     for warning in got.warnings:
         print(f"srtbuild: warning: {warning}", file=sys.stderr)
     report = assemble(build, got, time.time())
     # Earlier reports are kept when a run changed something; a no-op run, or one that only
     # retried files that failed the same way again, only refreshes.
     if got.changed or got.removed:
-        _archive(root, build.settings.report["history"])
+        _archive(root, build.history)
     root.write(f"{STATE_DIR}/report.json", json_text(report, [e.json for e in got.entries]).encode("utf-8"))
     root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))
     root.write(f"{STATE_DIR}/summary.txt", summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
@@ -216,7 +226,7 @@ def write_reports(build: Build) -> dict[str, Any]:
     return report
 
 
-def failure_note(build: Build, report: dict) -> str | None:
+def failure_note(build: Run, report: dict) -> str | None:
     """The one line that says files failed (or folders could not be listed), or None."""
     failed = report["totals"]["failed"]
     unlisted = report["totals"].get("unlisted_folders", 0)
@@ -225,7 +235,7 @@ def failure_note(build: Build, report: dict) -> str | None:
     parts = [f"{failed} of {report['totals']['files']} files failed"] if failed else []
     if unlisted:
         parts.append(f"{unlisted} folder{'s' if unlisted > 1 else ''} could not be listed")
-    return f"{'; '.join(parts)}; see {build.shown(os.path.join(build.where.state_dir, 'summary.txt'))}"
+    return f"{'; '.join(parts)}; see {build.summary_shown}"
 
 
 def clean_reports(out_root: str, dryrun: bool = False) -> None:

@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from srtbuild.confined import LinkRefused, OutputRoot, is_leftover
-from srtbuild.engine.discovery import SIDECAR_SUFFIX, STATE_DIR, sidecar_name
 from srtbuild.errors import SrtbuildError
-from srtbuild.names import escape_name, unescape_name
+from srtbuild.names import (
+    SIDECAR_SUFFIX,
+    STATE_DIR,
+    escape_name,
+    sidecar_name,
+    unescape_name,
+)
 
 ROW_FIELDS = (
     "path", "output", "status", "segments", "corrections", "corrections_by_rule",
