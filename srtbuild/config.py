@@ -48,6 +48,9 @@ TOP_LEVEL: dict[str, tuple[str, Any]] = {
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
 # Settings that only the report reads: changing them rebuilds no file.
 REPORT = {"worst_files": 10, "history": 20}
+# Past these a threshold is a mistake, not a guideline.
+QUALITY_MAXIMUM = {"max_cps": 1000, "max_line_length": 10_000, "max_lines": 1000, "min_duration_ms": 3_600_000,
+                   "max_duration_ms": 3_600_000, "min_gap_ms": 60_000}
 
 _KIND_WORDS = {
     "int": "a whole number", "number": "a number", "bool": "true or false", "str": "a string",
@@ -198,6 +201,25 @@ class _Checker:
         return value
 
 
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _check_numbers(node: yaml.Node | None, path: str) -> None:
+    """No setting needs a number of more than 30 characters; building one of thousands of
+    digits is slow, or refused by Python with an error that names no line."""
+    todo = [node] if node is not None else []
+    while todo:
+        item = todo.pop()
+        if isinstance(item, yaml.ScalarNode):
+            if item.tag in _NUMBER_TAGS and len(item.value) > 30:
+                mark = item.start_mark
+                raise ConfigError(f"number {item.value[:20]}... is too long", path, mark.line + 1, mark.column + 1)
+        elif isinstance(item, yaml.SequenceNode):
+            todo.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            todo.extend(v for pair in item.value for v in pair)
+
+
 def _load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     try:
         # Anchors and aliases have no use in a config file and are the door to
@@ -209,6 +231,7 @@ def _load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            _check_numbers(node, path)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -280,6 +303,8 @@ def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str
             val = checker.value(keys + (key,), raw, opt.kind)
             if opt.minimum is not None and val < opt.minimum:
                 checker.fail(keys + (key,), f"expected at least {opt.minimum}, got {val!r}")
+            if opt.maximum is not None and val > opt.maximum:
+                checker.fail(keys + (key,), f"expected at most {opt.maximum:,}, got {_short(val)}")
             options[key] = val
         check = getattr(RULES[name], "check", None)
         problem = check(options) if check else None
@@ -324,6 +349,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 val = checker.value((key, name), val, want)
                 if val <= 0 and name not in ("min_gap_ms",):
                     checker.fail((key, name), f"expected a positive number, got {val!r}")
+                if val < 0 or val > QUALITY_MAXIMUM[name]:
+                    checker.fail((key, name), f"expected at most {QUALITY_MAXIMUM[name]:,}, got {_short(val)}")
                 settings.quality[name] = val
         elif kind == "report":
             given = checker.mapping((key,), raw, REPORT)
@@ -338,10 +365,10 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 settings.output_format[name] = checker.value((key, name), val, "bool")
         else:
             setattr(settings, key, checker.value((key,), raw, kind))
-    if settings.memory_limit_mb is not None and settings.memory_limit_mb < 64:
-        checker.fail(("memory_limit_mb",), f"expected at least 64 (MB), got {settings.memory_limit_mb!r}")
-    if settings.timeout_s <= 0:
-        checker.fail(("timeout_s",), f"expected a positive number of seconds, got {settings.timeout_s!r}")
+    if settings.memory_limit_mb is not None and not 64 <= settings.memory_limit_mb <= 1 << 24:
+        checker.fail(("memory_limit_mb",), f"expected 64 to 16,777,216 (MB), got {_short(settings.memory_limit_mb)}")
+    if not 0 < settings.timeout_s <= 7 * 86400:
+        checker.fail(("timeout_s",), f"expected a positive number of seconds, at most a week, got {_short(settings.timeout_s)}")
     q = settings.quality
     if q["min_duration_ms"] > q["max_duration_ms"]:
         key = "min_duration_ms" if "min_duration_ms" in (data.get("quality") or {}) else "max_duration_ms"
@@ -353,8 +380,11 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
     if settings.encoding:
         try:
             codecs.lookup(settings.encoding)
+            b"0123 abc\n".decode(settings.encoding)
         except LookupError:
-            checker.fail(("encoding",), f"unknown encoding {settings.encoding!r}")
+            checker.fail(("encoding",), f"unknown encoding {_short(settings.encoding)}")
+        except Exception:  # a codec that decodes nothing (`undefined`) or needs arguments
+            checker.fail(("encoding",), f"{_short(settings.encoding)} cannot decode text files")
     return settings
 
 

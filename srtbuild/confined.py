@@ -258,9 +258,11 @@ class OutputRoot:
         except FileNotFoundError:
             return None
 
-    def check_plain(self, rel: str) -> None:
+    def check_plain(self, rel: str, single: bool = False) -> None:
         """Refuse if `rel`, or a folder on the way to it, exists and is a symlink: for
-        files that other programs open by path (SQLite's database and journals)."""
+        files that other programs open by path (SQLite's database and journals). With
+        `single`, refuse too a file that is not a regular file or has other hard links:
+        another program writing into it in place would write into them."""
         parts = _parts(rel)
         try:
             with self.folder("/".join(parts[:-1])):
@@ -268,9 +270,14 @@ class OutputRoot:
         except FileNotFoundError:
             return
         st = self.stat(rel)
-        if st is not None and stat.S_ISLNK(st.st_mode):
+        if st is None:
+            return
+        if stat.S_ISLNK(st.st_mode):
             raise LinkRefused(f"{self.shown(rel)}: is a symbolic link; srtbuild writes nothing through it "
                               "(remove it, or choose another output folder)")
+        if single and (not stat.S_ISREG(st.st_mode) or st.st_nlink > 1):
+            raise LinkRefused(f"{self.shown(rel)}: is a hard link to another file (or not a file); srtbuild "
+                              "writes nothing through it (remove it, or choose another output folder)")
 
 
 def is_leftover(name: str) -> bool:

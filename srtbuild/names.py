@@ -63,3 +63,26 @@ def sidecar_name(name: str) -> str:
         return name + SIDECAR_SUFFIX
     tag = "~" + hashlib.sha256(raw).hexdigest()[:16] + SIDECAR_SUFFIX
     return os.fsdecode(raw[: _NAME_MAX - len(tag)]) + tag
+
+
+def _metrics_part(name: str) -> str:
+    # A folder whose name ends like a sidecar (`x.srt.json/`) would collide with the
+    # sidecar of a file beside it (`x.srt`): such names, and names already ending in `~`,
+    # get one more `~`. Reversible, and no sidecar name ends in `~`.
+    return name + "~" if name.endswith((SIDECAR_SUFFIX, "~")) else name
+
+
+def metrics_folder(folder: str) -> str:
+    """Where the sidecars of the sources in `folder` (relative to the input root, `/`
+    between names) live, relative to the metrics root."""
+    if not folder:
+        return folder
+    return "/".join(_metrics_part(part) for part in folder.split("/"))
+
+
+def source_folder(metrics: str) -> str:
+    """The inverse of metrics_folder."""
+    if not metrics:
+        return metrics
+    return "/".join(part[:-1] if part.endswith("~") and part[:-1].endswith((SIDECAR_SUFFIX, "~")) else part
+                    for part in metrics.split("/"))

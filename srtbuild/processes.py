@@ -60,6 +60,15 @@ def descendants(root: int | None = None) -> list[int]:
 
 
 def _rss(pid: int) -> int:
+    """The memory a process holds as its share: PSS (pages shared with other processes,
+    such as a forked child's copy-on-write pages, counted once across them), else RSS."""
+    try:
+        with open(f"{_PROC}/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open(f"{_PROC}/{pid}/statm", "rb") as fh:
             return int(fh.read().split()[1]) * _PAGE

@@ -29,6 +29,7 @@ from srtbuild.subtitles.reader import MAX_BYTES
 
 SIDECAR_SCHEMA = "srtbuild.sidecar/1"
 MAX_ROUNDS = 4
+MAX_LISTED = 10_000  # warnings and changes kept with their lines in a sidecar
 
 
 def sidecar_path_for(output: Path) -> Path:
@@ -53,7 +54,9 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "checks_before": {},
         "checks_after": {},
         "warnings": [],
+        "warnings_total": 0,
         "changes": [],
+        "changes_total": 0,
         "error": None,
         "processing_time_s": 0.0,
         "size_bytes": size,
@@ -87,6 +90,7 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
     out = encode(compose(cues, crlf=fmt["crlf"]), bom=fmt["bom"])
     warnings = [w.as_dict() for w in doc.warnings] + [f.as_dict() for f in after.findings]
     warnings.sort(key=lambda w: w["line"])
+    changes = [{"line": line, "rule": rule, "count": n} for line, rule, n in ctx.changes.at]
     fields = {
         "segments": len(cues),
         "segments_before": segments_before,
@@ -97,8 +101,12 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
         "quality_after": after.score,
         "checks_before": before.checks,
         "checks_after": after.checks,
-        "warnings": warnings,
-        "changes": [{"line": line, "rule": rule, "count": n} for line, rule, n in ctx.changes.at],
+        # Listed up to MAX_LISTED each (a 600,000-cue file would make a sidecar of 100+ MB);
+        # the totals are always whole.
+        "warnings": warnings[:MAX_LISTED],
+        "warnings_total": len(warnings),
+        "changes": changes[:MAX_LISTED],
+        "changes_total": len(changes),
         "encoding": doc.encoding,
     }
     return out, fields
@@ -145,19 +153,21 @@ def read_source(source: str | Path, display: str) -> bytes:
 
 
 def _read_upto(fd: int, size: int, limit: int) -> bytes:
-    """The file's bytes, at most `limit`. Asks for what stat says is there (read(n)
-    reserves n bytes up front, which a memory ceiling would refuse for a 200 MiB n),
-    then reads on in case the file grew."""
-    with os.fdopen(fd, "rb", closefd=False) as fh:
-        parts = [fh.read(min(size, limit))]
-        got = len(parts[0])
-        while got < limit:
-            more = fh.read(min(1 << 20, limit - got))
-            if not more:
-                break
-            parts.append(more)
-            got += len(more)
-    return b"".join(parts) if len(parts) > 1 else parts[0]
+    """The file's bytes, at most `limit`: what stat says is there (no buffer reserved up
+    front, which a memory ceiling would refuse for a 200 MiB one), then on in case the
+    file grew. Plain reads of the descriptor: a file that would block (EAGAIN) or cannot
+    be read raises OSError."""
+    parts = []
+    got = 0
+    want = min(size, limit) or 1 << 16
+    while got < limit:
+        chunk = os.read(fd, min(want, limit - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+        want = 1 << 20
+    return b"".join(parts)
 
 
 def _kind(mode: int) -> str:
@@ -178,6 +188,8 @@ def _unreadable(source: str | Path, exc: OSError) -> str:
             return "cannot read: a symbolic link to a missing file"
     if exc.errno == errno.ENOENT:
         return "cannot read: the file is gone (deleted or renamed)"
+    if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+        return "cannot read: it would wait for data (a device or a special file)"
     return f"cannot read: {exc.strerror or exc}"
 
 

@@ -6,6 +6,7 @@ state a dodo.py gets), after srtbuild.engine.uptodate has picked the sources doi
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -49,6 +50,9 @@ class BatchOptions:
 
 
 def make_build(opts: BatchOptions) -> Build:
+    for name, value in (("INPUT_DIR", opts.input), ("OUTPUT_DIR", opts.output)):
+        if not value.strip():
+            raise UsageError(f"{name} is empty; give a folder (use . for the current one)")
     if opts.parallel < 1:
         raise UsageError(f"-j/--parallel: expected 1 or more processes, got {opts.parallel}")
     if opts.export_format not in EXPORT_FORMATS:
@@ -185,7 +189,10 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
 
 
 def _exit_code(code: int, brief: dict) -> int:
-    failed = brief["totals"]["failed"] + brief["totals"].get("unlisted_folders", 0)
+    t = brief["totals"]
+    # A source with no result after a whole run (its sidecar could not be written) did not
+    # succeed either.
+    failed = t["failed"] + t.get("unlisted_folders", 0) + t.get("pending", 0)
     if code == 3 or (code not in (0, 1) and not failed):
         return 3
     return 1 if failed or code else 0
@@ -208,8 +215,18 @@ def _export(root: OutputRoot, target: str, fmt: str, worst: int, out: TextIO) ->
     if target == "-":
         out.write(text)
         out.flush()
-    else:
-        write_atomic(target, text.encode("utf-8"))
+        return
+    try:
+        if os.path.isdir(target):
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        if os.path.exists(target) and not os.path.isfile(target):
+            # A pipe, a terminal, /dev/stdout, `>(cmd)`: written to, never replaced.
+            with open(target, "wb") as fh:
+                fh.write(text.encode("utf-8"))
+        else:
+            write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the report there: {exc.strerror or exc}") from None
 
 
 def dry_run(build: Build, force: bool, out: TextIO) -> int:

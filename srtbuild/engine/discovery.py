@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.errors import UsageError
-from srtbuild.names import STATE_DIR, escape_name, sidecar_name
+from srtbuild.names import STATE_DIR, escape_name, metrics_folder, sidecar_name
 
 
 class Source(NamedTuple):
@@ -106,7 +106,10 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(c))
         i += 1
     # Regardless of case: `*.srt` finds `LECTURE.SRT`, as it would on Windows and macOS.
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
+    try:
+        return re.compile("".join(out) + r"\Z", re.IGNORECASE)
+    except re.error as exc:  # `[z-a]` and the like
+        raise UsageError(f"bad pattern {pattern!r}: {exc.msg}") from None
 
 
 def check_pattern(pattern: str) -> None:
@@ -220,10 +223,14 @@ def discover(
     metrics_prefix = where.metrics_dir + os.sep
     native = (lambda rel: rel) if os.sep == "/" else (lambda rel: rel.replace("/", os.sep))
     sources = []
+    metrics_of: dict[str, str] = {}  # per folder, once
     for rel in found:
         path = native(rel)
-        folder, _, base = path.rpartition(os.sep)
-        sidecar = metrics_prefix + (folder + os.sep if folder else "") + sidecar_name(base)
+        folder, _, base = rel.rpartition("/")
+        under = metrics_of.get(folder)
+        if under is None:
+            under = metrics_of[folder] = native(metrics_folder(folder)) + os.sep if folder else ""
+        sidecar = metrics_prefix + under + sidecar_name(base)
         sources.append(Source(escape_name(rel), rel, src_prefix + path, out_prefix + path, sidecar))
     return Found(sources, unlisted)
 
@@ -255,8 +262,8 @@ def check_confined(where: Layout, sources: list[Source]) -> None:
             folders.add(head)
             head = head.rpartition("/")[0]
     for head in sorted(folders):
-        for under in ("", f"{STATE_DIR}/metrics"):
-            rel = f"{under}/{head}" if under and head else (under or head)
+        for under, name in (("", head), (f"{STATE_DIR}/metrics", metrics_folder(head))):
+            rel = f"{under}/{name}" if under and name else (under or name)
             try:
                 with root.folder(rel):
                     pass

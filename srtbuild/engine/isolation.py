@@ -46,6 +46,9 @@ def install_fork_guard() -> None:
 
 def _guard_child() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Not the parent's handler (which stops the whole run): a worker sent SIGTERM on its
+    # own dies like a killed one, and its files start again in a fresh worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent()
 
 

@@ -78,6 +78,11 @@ def shown(where: Layout, path: str, cwd: str | None = None) -> str:
     return escape_name(rel if full != cwd else ".")
 
 
+def _within(path: str, folder: str) -> bool:
+    """`path` is `folder` or lies below it (also when `folder` is the root, `/`)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _relative(base: Path, path: Path) -> str:
     try:
         return os.path.relpath(path, base)
@@ -107,12 +112,12 @@ def plan(
     real_out = os.path.realpath(where.absolute(where.output))
     if os.path.exists(real_out) and not os.path.isdir(real_out):
         raise UsageError(f"{shown(where, where.output)}: the output folder is a file")
-    if real_in == real_out or real_in.startswith(real_out + os.sep):
+    if _within(real_in, real_out):
         # Outputs mirror sources by name: they would overwrite them.
         raise UsageError(f"{shown(where, where.output)}: the output folder must not be (or contain) "
                          f"the input folder {shown(where, where.input)}")
     patterns = patterns if patterns else settings.patterns
-    if real_out.startswith(real_in + os.sep):
+    if real_out != real_in and _within(real_out, real_in):
         _check_output_inside_input(where, patterns)
     found = discover(where, patterns, settings.recursive if recursive is None else recursive, settings.exclude)
     check_confined(where, found.sources)

@@ -18,8 +18,10 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any, NamedTuple
 
 try:
@@ -57,6 +59,7 @@ class StateWriteFailed(SystemExit):
     doit's handlers (which would print a traceback) and ends the run with exit code 2."""
 
 
+_SCHEMA = "CREATE TABLE doit (task_id text primary key, task_data text)"
 # Files SQLite opens by path beside the database; none may be a link (see guard_state).
 _SQLITE_SIDES = ("", "-wal", "-shm", "-journal", ".lock")
 
@@ -78,9 +81,13 @@ def guard_state(state_file: str) -> None:
         with root.folder(name, create=True):
             pass
         for side in _SQLITE_SIDES:
-            root.check_plain(f"{name}/{os.path.basename(state_file)}{side}")
+            root.check_plain(f"{name}/{os.path.basename(state_file)}{side}", single=True)
         for folder in ("metrics", "history"):  # refused now rather than after the work
-            root.check_plain(f"{name}/{folder}")
+            try:
+                with root.folder(f"{name}/{folder}"):
+                    pass
+            except FileNotFoundError:
+                pass
         # Read-only or full: said now, in one line, rather than by SQLite or the first file.
         probe = f"{name}/{TMP_PREFIX}probe-{os.getpid()}{TMP_SUFFIX}"
         root.write(probe, b"")
@@ -120,6 +127,13 @@ class RunLock:
                 raise LinkRefused(f"{self.path}: is a symbolic link; srtbuild writes nothing through it "
                                   "(remove it, or choose another output folder)") from None
             raise _unwritable(os.path.dirname(os.path.dirname(self.path)), exc) from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            # A hard link to some other file (restored from an archive, say): writing the
+            # pid into it would overwrite that file.
+            os.close(fd)
+            raise LinkRefused(f"{self.path}: is a hard link to another file (or not a file); srtbuild "
+                              "writes nothing through it (remove it, or choose another output folder)")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -187,8 +201,13 @@ class StateDB:
             self._conn = sqlite3.connect(name, isolation_level=None)  # we commit explicitly
             self._conn.execute("pragma journal_mode=wal")
             self._conn.execute("pragma synchronous=normal")
-            self._conn.execute("create table if not exists doit (task_id text primary key, task_data text)")
+            _sized(name, MAX_STATE_BYTES)
+            self._conn.execute("create table if not exists " + _SCHEMA[len("CREATE TABLE "):])
+            check_schema(self._conn, name)
             self._conn.execute("select count(*) from doit").fetchone()  # a damaged file fails here
+        except StateCorrupt as exc:
+            self._lock.release()
+            self._refuse(exc)
         except (sqlite3.DatabaseError, ValueError) as exc:
             self._lock.release()
             if _damaged(exc):
@@ -242,6 +261,7 @@ class StateDB:
             return
         if dependency == _FIRST_KEY:
             self._saving.add(task_id)
+            data.pop("out:", None)  # a new run's values hold the new output stamp
         self._dirty.add(task_id)
 
     def in_(self, task_id: str) -> bool:
@@ -251,12 +271,26 @@ class StateDB:
         self._cache[task_id] = None
         self._dirty.discard(task_id)
         self._saving.discard(task_id)
-        self._conn.execute("delete from doit where task_id=?", (task_id,))
+        self._execute("delete from doit where task_id=?", (task_id,))
 
     def remove_all(self) -> None:
-        self._conn.execute("delete from doit")
+        self._execute("delete from doit")
         self._cache = {}
         self._dirty = set()
+
+    def _execute(self, sql: str, params: tuple = ()) -> None:
+        try:
+            self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            self._stop(exc)
+
+    def _stop(self, exc: sqlite3.Error) -> None:
+        """Disk full or made read-only during the run: what was committed stays; the rest
+        runs again next time. Stop here, with one line."""
+        failure = _unwritable(os.path.dirname(os.path.dirname(os.path.abspath(self.name))), exc)
+        StateDB.failure = failure
+        print(f"srtbuild: error: {failure}", file=sys.stderr)
+        raise StateWriteFailed(failure.exit_code) from None
 
     def _write(self, task_ids: list[str]) -> None:
         rows = [(t, json.dumps(self._cache[t], separators=(",", ":"))) for t in task_ids if self._cache.get(t) is not None]
@@ -265,12 +299,7 @@ class StateDB:
                 self._conn.execute("begin")
                 self._conn.executemany("insert or replace into doit values (?, ?)", rows)
         except sqlite3.Error as exc:
-            # Disk full or made read-only during the run: what was committed stays; the
-            # rest runs again next time. Stop here, with one line.
-            failure = _unwritable(os.path.dirname(os.path.dirname(os.path.abspath(self.name))), exc)
-            StateDB.failure = failure
-            print(f"srtbuild: error: {failure}", file=sys.stderr)
-            raise StateWriteFailed(failure.exit_code) from None
+            self._stop(exc)
         self._dirty.difference_update(task_ids)
 
     def dump(self) -> None:
@@ -301,15 +330,50 @@ def _damaged(exc: Exception) -> bool:
     return isinstance(exc, ValueError) or "not a database" in text or "malformed" in text or "corrupt" in text
 
 
+# The state of 50,000 files takes tens of MB; anything far larger was not made by srtbuild
+# and would only cost memory and time to read.
+MAX_STATE_BYTES = 512 * 1024 * 1024
+MAX_WAL_BYTES = 256 * 1024 * 1024
+
+
+def check_schema(conn: sqlite3.Connection, where: str) -> None:
+    """The database holds srtbuild's table and nothing else. It lives in the output folder,
+    which others may write: a view or trigger of theirs could make a query run forever."""
+    found = set(conn.execute("select type, name, sql from sqlite_master").fetchall())
+    expected = {("table", "doit", _SCHEMA), ("index", "sqlite_autoindex_doit_1", None)}
+    if not found <= expected:
+        kind, name, _ = sorted(found - expected, key=str)[0]
+        raise StateCorrupt(f"not a srtbuild build state (it holds {kind} {name!r}); delete it to rebuild everything",
+                           where)
+
+
+def _sized(path: str, limit: int) -> int | None:
+    """The size of the regular file `path` (None if it is missing); StateCorrupt if it is
+    something else, a hard link, or larger than `limit`."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1 or st.st_size > limit:
+        raise StateCorrupt("not a srtbuild build state (not a plain file, or far too large); delete it to "
+                           "rebuild everything", path)
+    return st.st_size
+
+
 def _open_readonly(state_file: str, tmp: str) -> sqlite3.Connection:
     """A connection that writes nothing, not even SQLite's side files. After a killed run
     the newest rows may still be in the write-ahead log: then a private copy is read."""
-    if os.path.exists(state_file + "-wal"):
+    _sized(state_file, MAX_STATE_BYTES)
+    if _sized(state_file + "-wal", MAX_WAL_BYTES) is not None:
         copy = os.path.join(tmp, "state.sqlite")
-        shutil.copyfile(state_file, copy)
-        shutil.copyfile(state_file + "-wal", copy + "-wal")
-        return sqlite3.connect(copy)
-    return sqlite3.connect(f"file:{state_file}?immutable=1", uri=True)
+        shutil.copyfile(state_file, copy, follow_symlinks=False)
+        shutil.copyfile(state_file + "-wal", copy + "-wal", follow_symlinks=False)
+        conn = sqlite3.connect(copy)
+    else:
+        # As a URI, percent-encoded: `%41`, `#` or `?` in a folder name are not syntax.
+        conn = sqlite3.connect(Path(os.path.abspath(state_file)).as_uri() + "?immutable=1", uri=True)
+    check_schema(conn, state_file)
+    return conn
 
 
 def read_values(state_file: str, task_ids: list[str] | None = None) -> dict[str, dict]:
@@ -340,6 +404,7 @@ class Brief(NamedTuple):
     build: str | None
     status: str | None
     md5: str | None  # of the source bytes the task processed
+    out: str | None  # JSON [mtime_ns, size] of the output as it was written
     checker: str | None
     deps: str | None  # JSON list of the file dependencies
     own: str | None  # JSON state [mtime, size, md5] of the task's own file dependency
@@ -347,8 +412,15 @@ class Brief(NamedTuple):
 
 
 def _json_key(key: str) -> str | None:
-    # A key inside a SQLite JSON path is quoted; a name with a quote cannot be written so.
-    return None if '"' in key or "\\" in key else key
+    # A key inside a SQLite JSON path is quoted; a name with a quote cannot be written so,
+    # and one that is not UTF-8 cannot be passed to SQLite at all. Those rows are read whole.
+    if '"' in key or "\\" in key or not key.isprintable():
+        return None
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return key
 
 
 def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list[str]) -> dict[str, Brief]:
@@ -365,6 +437,7 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
     sql = (
         "select substr(task_id, ?), json_extract(task_data, '$.\"_values_:\".build'), "
         "json_extract(task_data, '$.\"_values_:\".status'), json_extract(task_data, '$.\"_values_:\".md5'), "
+        "coalesce(json_extract(task_data, '$.\"out:\"'), json_extract(task_data, '$.\"_values_:\".out')), "
         "json_extract(task_data, '$.\"checker:\"'), json_extract(task_data, '$.\"deps:\"'), "
         "case when instr(task_id, '\"') or instr(task_id, '\\') then null "
         "else json_extract(task_data, '$.\"' || ? || substr(task_id, ?) || '\"') end"
@@ -381,4 +454,4 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
                 conn.close()
     except sqlite3.DatabaseError as exc:
         raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
-    return {row[0]: Brief(row[1], row[2], row[3], row[4], row[5], row[6], tuple(row[7:])) for row in rows}
+    return {row[0]: Brief(*row[1:8], tuple(row[8:])) for row in rows}

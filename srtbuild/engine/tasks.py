@@ -15,6 +15,7 @@ the digest covers exactly what processing uses. This module knows nothing of SRT
 from __future__ import annotations
 
 import errno
+import hashlib
 import inspect
 import os
 import stat
@@ -30,7 +31,14 @@ from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.engine.discovery import Source
 from srtbuild.engine.isolation import Helper, install_fork_guard
 from srtbuild.engine.project import Build
-from srtbuild.engine.uptodate import DONE, PROCESS, compare_state, file_md5
+from srtbuild.engine.uptodate import (
+    DONE,
+    OUT_KEY,
+    PROCESS,
+    compare_output,
+    compare_state,
+    file_md5,
+)
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
 from srtbuild.processes import default_memory_limit_mb
@@ -106,15 +114,25 @@ class Current(UptodateCalculator):
         self._set_val = dep_manager._set
 
     def __repr__(self) -> str:  # what `doit info` names as the reason a task runs
-        return ("srtbuild's check (built with these settings and this srtbuild, succeeded, "
-                "and its state holds the bytes it processed)")
+        return ("srtbuild's check (built with these settings and this srtbuild, succeeded, its "
+                "state holds the bytes it processed, and its output is as it was written)")
 
-    def __call__(self, task: Any, values: dict, source: str) -> bool:
+    def __call__(self, task: Any, values: dict, source: str, output: str) -> bool:
         if values.get("build") != self.key or values.get("status") not in DONE:
             return False
         own = self.get_val(task.name, source)
         if not (isinstance(own, (list, tuple)) and len(own) == 3) or own[2] != values.get("md5"):
             return False
+        try:
+            st = os.stat(output)
+        except OSError:
+            return False
+        stamp = self.get_val(task.name, OUT_KEY) or values.get("out")
+        verdict = compare_output(output, st, stamp)
+        if verdict == "changed":
+            return False
+        if verdict == "touched":  # same bytes, new mtime: remember it, hash it no more
+            self._set_val(task.name, OUT_KEY, [st.st_mtime_ns, st.st_size, stamp[2]])
         for dep in task.file_dep:
             state = self.get_val(task.name, dep)
             if not (isinstance(state, (list, tuple)) and len(state) == 3):
@@ -207,16 +225,25 @@ class _Writes:
 def _process_in_child(job: Job, settings: Settings) -> dict:
     writes = _Writes(OutputRoot(job.out_root))
     try:
-        record, _ = process_file(job.src.source, job.output, settings, display=job.src.name,
+        record, out = process_file(job.src.source, job.output, settings, display=job.src.name,
                                  sidecar=job.sidecar, writer=writes, shown_output=job.src.name)
     except (OSError, SrtbuildError) as exc:  # the sidecar could not be written
+        out = None
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         record = record_failure(job.src.source, job.src.name, settings, job.src.name,
                                 f"cannot write the sidecar: {why}")
     summary = _summary(record)
+    st = writes.root.stat(job.output) if out is not None else None
+    # What the output looked like when it was written: an output rewritten by a run killed
+    # before its state was saved, or edited by hand, no longer matches and is built again.
+    summary["out"] = [st.st_mtime_ns, st.st_size, _md5(out)] if st is not None else None
     if writes.error is not None and writes.error.errno in _FATAL:
         summary["fatal"] = writes.error.strerror or str(writes.error)
     return summary
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _summary(record: dict) -> dict:
@@ -275,7 +302,7 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
             "actions": [(process_action, (job, settings, key, build.stop_on_error, memory_mb))],
             "file_dep": [src.source, *shared_deps],
             "targets": [src.output, src.sidecar],
-            "uptodate": [(current, (src.source,), {})],
+            "uptodate": [(current, (src.source, src.output), {})],
             "clean": [(clean_source, (out_root, (job.output, job.sidecar)))],
         }
 

@@ -17,9 +17,11 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from srtbuild import __version__
+from srtbuild.confined import OutputRoot
 from srtbuild.engine.discovery import Source
 from srtbuild.engine.state import read_briefs, read_values
 from srtbuild.names import escape_name
+from srtbuild.subtitles.reader import MAX_BYTES
 
 if TYPE_CHECKING:
     from srtbuild.engine.project import Build
@@ -31,15 +33,22 @@ CHECKER = "SourceChecker"  # the file checker's name doit saves (srtbuild.engine
 
 def file_md5(path: str) -> str:
     """The hash doit keeps of a file dependency (md5 of its bytes, as doit computes it).
-    Raises OSError for anything but a readable regular file (never blocks on a FIFO)."""
+    Raises OSError for anything but a readable regular file no larger than a subtitle
+    file may be: it never blocks on a FIFO or a /proc file, and never spends minutes
+    hashing a huge (or sparse) file that processing would refuse anyway."""
     digest = hashlib.md5(usedforsecurity=False)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", path)
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            for block in iter(lambda: fh.read(1 << 16), b""):
-                digest.update(block)
+        if st.st_size > MAX_BYTES:
+            raise OSError(errno.EFBIG, "too large for a subtitle file", path)
+        while True:
+            block = os.read(fd, 1 << 16)  # EAGAIN (an OSError) where no data can come
+            if not block:
+                break
+            digest.update(block)
     finally:
         os.close(fd)
     return digest.hexdigest()
@@ -61,6 +70,26 @@ def compare_state(path: str, st: os.stat_result, state: Any) -> str:
     except OSError:
         return "changed"
 
+
+def compare_output(path: str, st: os.stat_result, stamp: Any) -> str:
+    """An output against the stamp [mtime_ns, size, md5] taken when it was written:
+    "same", "touched" (new mtime, same bytes) or "changed" (a run killed after writing it
+    and before saving its state; an edit by hand; no usable stamp)."""
+    if not (isinstance(stamp, list) and len(stamp) == 3):
+        return "changed"
+    if st.st_mtime_ns == stamp[0] and st.st_size == stamp[1]:
+        return "same"
+    if st.st_size != stamp[1] or not stat.S_ISREG(st.st_mode):
+        return "changed"
+    try:
+        return "touched" if file_md5(path) == stamp[2] else "changed"
+    except OSError:
+        return "changed"
+
+
+# Where a refreshed output stamp is kept in a task's state row (the action's values keep
+# the one taken when it was written; doit gives an uptodate check no way to change those).
+OUT_KEY = "out:"
 
 # A source whose bytes are unchanged but whose mtime moved (a clone, a touch) is up to
 # date, yet goes through doit once so that `Current` stores the new mtime.
@@ -108,19 +137,23 @@ class _Check:
         self.digest = build.settings.digest()
         self.shared = shared
         self.base = str(build.where.base)
+        self.where = build.where
+        self.root = OutputRoot(build.where.absolute(build.where.output))
         self.prefix = self.base + os.sep
         self.listings: dict[str, frozenset[str]] = {}
         self.stats: dict[str, os.stat_result | None] = {}
 
     def exists(self, path: str) -> bool:
-        # One directory listing instead of a stat per file: outputs sit 50 to a folder.
+        # One directory listing instead of a stat per file: sidecars sit 50 to a folder.
         folder, _, name = path.rpartition(os.sep)
         names = self.listings.get(folder)
         if names is None:
             try:
                 names = frozenset(os.listdir(os.path.join(self.base, folder)))
-            except OSError:
+            except FileNotFoundError:
                 names = frozenset()
+            except OSError:  # a path longer than the system takes: one folder at a time
+                names = frozenset(n for n, _ in self.root.entries(self.where.under_output(folder)))
             self.listings[folder] = names
         return name in names
 
@@ -143,9 +176,31 @@ class _Check:
         if build != self.key:
             built_digest = str(build or "").split(":", 1)[0]
             return "settings changed" if built_digest != self.digest else f"srtbuild upgraded (now {__version__})"
-        if not (self.exists(src.output) and self.exists(src.sidecar)):
-            return "output missing"
         return None
+
+    def _output(self, src: Source, stamp: Any) -> str | None:
+        """None if the output and sidecar are there and the output is as it was written,
+        REFRESH if only its mtime moved (a copy, a restored cache), else the reason.
+        `stamp` is [mtime_ns, size, md5] as a list or as its JSON text."""
+        if not self.exists(src.sidecar):
+            return "output missing"
+        st = self._out_stat(src.output)
+        if st is None:
+            return "output missing"
+        if isinstance(stamp, str):
+            if stamp.startswith(f"[{st.st_mtime_ns},{st.st_size},"):
+                return None
+            stamp = json.loads(stamp)
+        verdict = compare_output(os.path.join(self.base, src.output), st, stamp)
+        return None if verdict == "same" else REFRESH if verdict == "touched" else "output changed since it was written"
+
+    def _out_stat(self, path: str) -> os.stat_result | None:
+        try:
+            return os.stat(os.path.join(self.base, path))
+        except FileNotFoundError:
+            return None
+        except OSError:  # a path longer than the system takes: one folder at a time
+            return self.root.stat(self.where.under_output(path))
 
     def _dep(self, path: str, state_text: str | None, state: Any, shared: bool) -> str | None:
         """None if unchanged, REFRESH if only the mtime moved, else the reason."""
@@ -175,9 +230,12 @@ class _Check:
         return REFRESH if refresh else None
 
     def brief(self, src: Source, b: Any) -> str | None:
-        if (b.status not in DONE or b.build != self.key or b.checker != CHECKER
-                or not (self.exists(src.output) and self.exists(src.sidecar))):
-            return self._values(b.build, b.status, src, b.checker) or "output missing"
+        reason = self._values(b.build, b.status, src, b.checker)
+        if reason:
+            return reason
+        out = self._output(src, b.out)
+        if out is not None and out != REFRESH:
+            return out
         if b.own is not None and not b.own.endswith(f',"{b.md5}"]'):
             return CHANGED_WHILE_PROCESSED
         if not self.shared and b.own is not None and b.deps == f'["{src.source}"]':
@@ -187,20 +245,23 @@ class _Check:
             except OSError:
                 return "source missing"
             if b.own.startswith(f"[{st.st_mtime!r},") and stat.S_ISREG(st.st_mode):
-                return None
+                return out
         if b.deps is None:
             return "source changed"
-        return self._deps(src, json.loads(b.deps), [(b.own, None), *((t, None) for t in b.shared)])
+        return self._deps(src, json.loads(b.deps), [(b.own, None), *((t, None) for t in b.shared)]) or out
 
     def row(self, src: Source, data: dict) -> str | None:
         values = data.get("_values_:") or {}
         reason = self._values(values.get("build"), values.get("status"), src, data.get("checker:"))
         if reason:
             return reason
+        out = self._output(src, data.get(OUT_KEY) or values.get("out"))
+        if out is not None and out != REFRESH:
+            return out
         own = data.get(src.source)
         if not (isinstance(own, list) and len(own) == 3 and own[2] == values.get("md5")):
             return CHANGED_WHILE_PROCESSED
         if data.get("deps:") is None:
             return "source changed"
         states = [(None, data.get(src.source)), *((None, data.get(d)) for d in self.shared)]
-        return self._deps(src, data["deps:"], states)
+        return self._deps(src, data["deps:"], states) or out

@@ -22,7 +22,16 @@ from typing import Any
 from srtbuild import __version__
 from srtbuild.confined import OutputRoot
 from srtbuild.names import STATE_DIR, escape_name
-from srtbuild.reports.sidecars import CSV_FIELDS, Collected, Wanted, collect, csv_line
+from srtbuild.reports.sidecars import (
+    CSV_FIELDS,
+    METRICS,
+    Collected,
+    Wanted,
+    collect,
+    csv_line,
+    remove_sidecar,
+    walk_sidecars,
+)
 
 REPORT_SCHEMA = "srtbuild.report/1"
 CACHE_NAME = "sidecars.cache"
@@ -230,23 +239,38 @@ def failure_note(build: Run, report: dict) -> str | None:
     """The one line that says files failed (or folders could not be listed), or None."""
     failed = report["totals"]["failed"]
     unlisted = report["totals"].get("unlisted_folders", 0)
-    if not failed and not unlisted:
+    pending = report["totals"].get("pending", 0)
+    if not failed and not unlisted and not pending:
         return None
     parts = [f"{failed} of {report['totals']['files']} files failed"] if failed else []
+    if pending:
+        parts.append(f"{pending} file{'s have' if pending > 1 else ' has'} no result")
     if unlisted:
         parts.append(f"{unlisted} folder{'s' if unlisted > 1 else ''} could not be listed")
     return f"{'; '.join(parts)}; see {build.summary_shown}"
 
 
 def clean_reports(out_root: str, dryrun: bool = False) -> None:
-    """`doit clean` of the report task: the reports, their history and caches (not the
-    state, which doit's own `forget` handles)."""
+    """`doit clean` of the report task: the reports, their history and caches, and every
+    sidecar left (with its source's output): those of sources deleted since the last
+    build, which no process task knows of any more. Not the state: doit's `forget`
+    handles that."""
     root = OutputRoot(out_root)
     names = [f"{STATE_DIR}/{n}" for n in (*REPORT_FILES, LAST_RUN, CACHE_NAME)]
     names += [f"{STATE_DIR}/{HISTORY}/{n}" for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.endswith(".json")]
-    for rel in names:
-        if dryrun:
+    stale = walk_sidecars(root)
+    if dryrun:
+        for rel in names:
             if root.stat(rel) is not None:
-                print(f"would remove {root.shown(rel)}")
-        elif root.unlink(rel):
+                print(f"would remove {escape_name(root.shown(rel))}")
+        for folder, name in stale:
+            print(f"would remove {escape_name(root.shown(f'{METRICS}/{folder}/{name}'))} and its output")
+        return
+    for rel in names:
+        if root.unlink(rel):
             root.prune(os.path.dirname(rel))
+    for folder, name in stale:
+        _, warning = remove_sidecar(root, folder, name)
+        if warning:
+            print(f"srtbuild: warning: {warning}", file=sys.stderr)
+    root.prune(METRICS)

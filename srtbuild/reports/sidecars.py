@@ -1,11 +1,10 @@
 """Read every sidecar of a build, fast, and drop those whose source is gone.
 
 The report reads the whole collection on every run, and on a no-op run of 10,000 files
-opening 10,000 sidecars would cost more than everything else. Sidecars are only ever
-replaced by a rename, and a rename changes the mtime of the folder it lands in; so a
-metrics folder whose mtime is unchanged since the last report holds the same sidecars,
-and its rows (with their JSON and CSV text, ready to splice into the reports) come from
-a cache. Only changed folders are listed, and only changed sidecars are read.
+opening and decoding 10,000 sidecars would cost more than everything else. So each
+metrics folder's rows (with their JSON and CSV text, ready to splice into the reports)
+and its totals are cached, keyed by the name, mtime and size of every sidecar in it:
+listing a folder and comparing those is cheap, and only changed sidecars are read.
 """
 
 from __future__ import annotations
@@ -25,7 +24,9 @@ from srtbuild.names import (
     SIDECAR_SUFFIX,
     STATE_DIR,
     escape_name,
+    metrics_folder,
     sidecar_name,
+    source_folder,
     unescape_name,
 )
 
@@ -38,7 +39,7 @@ CSV_FIELDS = (
     "path", "output", "status", "segments", "corrections", "quality_before", "quality_after",
     "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "corrections_by_rule",
 )
-_CACHE_SCHEMA = "srtbuild.sidecars/2"
+_CACHE_SCHEMA = "srtbuild.sidecars/3"
 STATUSES = ("ok", "failed", "empty")
 
 
@@ -93,7 +94,8 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
         _need(value is None or (isinstance(value, dict) and all(_count(n) for n in value.values())))
     warnings = sidecar.get("warnings")
     _need(warnings is None or isinstance(warnings, list))
-    row["warnings"] = len(warnings or [])
+    total = sidecar.get("warnings_total")
+    row["warnings"] = total if _count(total) else len(warnings or [])
     err = row["error"]
     _need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
                           and (err.get("line") is None or _count(err.get("line")))))
@@ -211,7 +213,6 @@ class Collected:
 
 @dataclass
 class _Folder:
-    mtime_ns: int
     files: dict[str, Entry]
     subdirs: list[str]
     tally: Tally
@@ -244,24 +245,28 @@ class _Scan:
 
     def folder(self, folder: str) -> None:
         path = f"{METRICS}/{folder}" if folder else METRICS
-        st = self.root.stat(path)
-        if st is None or not stat.S_ISDIR(st.st_mode):
+        try:
+            listing = self.root.entries(path)
+        except LinkRefused:
+            return  # not a folder (guard_state refuses a run before this for the root)
+        if not listing and self.root.stat(path) is None:
             return
         before = self.old.get(folder)
         want = self.wanted.get(folder, {})
-        if before is not None and before.mtime_ns == st.st_mtime_ns and all(n in want for n in before.files):
-            self.fresh[folder] = before  # nothing in it was replaced, added or deleted
+        if before is not None and _unchanged(listing, before, want, self.started):
+            self.fresh[folder] = before  # nothing in it was replaced, added, edited or deleted
         else:
             self.changed = True
-            self.fresh[folder] = self._rescan(folder, path, want, before)
+            self.fresh[folder] = self._rescan(folder, path, want, before, listing)
         for sub in self.fresh[folder].subdirs:
             self.folder(f"{folder}/{sub}" if folder else sub)
 
-    def _rescan(self, folder: str, path: str, want: dict, before: _Folder | None) -> _Folder:
+    def _rescan(self, folder: str, path: str, want: dict, before: _Folder | None,
+                listing: list[tuple[str, os.stat_result]]) -> _Folder:
         files: dict[str, Entry] = {}
         subdirs: list[str] = []
         tally = Tally()
-        for name, st in self.root.entries(path):
+        for name, st in listing:
             if stat.S_ISDIR(st.st_mode):
                 subdirs.append(name)
             elif _leftover(name, st, self.started):
@@ -269,7 +274,7 @@ class _Scan:
             elif name.endswith(SIDECAR_SUFFIX) and stat.S_ISREG(st.st_mode):
                 target = want.get(name)
                 if target is None:
-                    if not self._protected(folder):
+                    if not self._protected(source_folder(folder)):
                         self._remove(folder, name)
                     continue
                 old = before.files.get(name) if before else None
@@ -284,14 +289,14 @@ class _Scan:
                 files[name] = entry
         tally.settle(self.keep)
         # Files were written in this folder's twin in the output tree: sweep it too.
+        twin = source_folder(folder)
         try:
-            for name, st in self.root.entries(folder):
+            for name, st in self.root.entries(twin):
                 if _leftover(name, st, self.started):
-                    self.root.unlink(f"{folder}/{name}" if folder else name)
+                    self.root.unlink(f"{twin}/{name}" if twin else name)
         except LinkRefused:
             pass  # a link now: nothing of ours is in there
-        after = self.root.stat(path)  # after any removal
-        return _Folder(after.st_mtime_ns if after else 0, files, sorted(subdirs), tally)
+        return _Folder(files, sorted(subdirs), tally)
 
     def _protected(self, folder: str) -> bool:
         return any(folder == p or folder.startswith(p + "/") for p in self.protected)
@@ -309,36 +314,64 @@ class _Scan:
         except (OSError, ValueError, TypeError, SrtbuildError) as exc:
             row = pending_row(target.name, target.output)
             row["status"] = "failed"
-            row["error"] = {"message": f"unreadable sidecar: {_short(exc)}", "line": None}
+            row["error"] = {"message": f"unreadable sidecar ({_short(exc)}); removed, so the file is "
+                                       "processed again next run", "line": None}
+            self.root.unlink(path)  # ours, and damaged: without it the source is rebuilt
         return make_entry(row, st.st_mtime_ns, st.st_size), row
 
     def _remove(self, folder: str, sidecar: str) -> None:
-        """A sidecar no source wants: its source is gone. Delete it and the source's
-        output (as names under the output root: never through a link)."""
-        prefix = f"{folder}/" if folder else ""
-        base = sidecar[: -len(SIDECAR_SUFFIX)]
-        if sidecar_name(base) != sidecar:  # a long name, cut short: the sidecar says whose
-            try:
-                data = json.loads(self.root.read(f"{METRICS}/{prefix}{sidecar}", MAX_SIDECAR_BYTES + 1))
-                rel = unescape_name(str(data["path"]))
-                base = rel.rpartition("/")[2]
-                if rel != prefix + base or sidecar_name(base) != sidecar:
-                    base = None
-            except (OSError, ValueError, TypeError, KeyError, SrtbuildError):
-                base = None
-        self.root.unlink(f"{METRICS}/{prefix}{sidecar}")
-        self.removed.append(escape_name(prefix + (base if base is not None else sidecar)))
-        if base is not None:
-            try:
-                self.root.unlink(prefix + base)
-                if folder:
-                    self.root.prune(folder)
-            except LinkRefused as exc:  # its folder is now a link: nothing is deleted through it
-                self.warnings.append(f"{escape_name(prefix + base)}: output not removed: {exc}")
+        shown, warning = remove_sidecar(self.root, folder, sidecar)
+        self.removed.append(shown)
+        if warning:
+            self.warnings.append(warning)
 
 
 METRICS = f"{STATE_DIR}/metrics"
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024
+
+
+def remove_sidecar(root: OutputRoot, folder: str, sidecar: str) -> tuple[str, str | None]:
+    """Delete a sidecar (`folder` under the metrics root) and the output of its source,
+    as names under the output root: never through a link. Returns the source's name as
+    shown, and a warning if its output could not be deleted."""
+    prefix = f"{folder}/" if folder else ""  # under the metrics root
+    out_prefix = f"{source_folder(folder)}/" if folder else ""  # under the output root
+    base: str | None = sidecar[: -len(SIDECAR_SUFFIX)]
+    if sidecar_name(base) != sidecar:  # a long name, cut short: the sidecar says whose
+        try:
+            data = json.loads(root.read(f"{METRICS}/{prefix}{sidecar}", MAX_SIDECAR_BYTES + 1))
+            rel = unescape_name(str(data["path"]))
+            base = rel.rpartition("/")[2]
+            if rel != out_prefix + base or sidecar_name(base) != sidecar:
+                base = None
+        except (OSError, ValueError, TypeError, KeyError, SrtbuildError):
+            base = None
+    root.unlink(f"{METRICS}/{prefix}{sidecar}")
+    shown = escape_name(out_prefix + (base if base is not None else sidecar))
+    if base is None:
+        return shown, None
+    try:
+        root.unlink(out_prefix + base)
+        if folder:
+            root.prune(source_folder(folder))
+    except LinkRefused as exc:  # its folder is now a link: nothing is deleted through it
+        return shown, f"{escape_name(out_prefix + base)}: output not removed: {exc}"
+    return shown, None
+
+
+def walk_sidecars(root: OutputRoot, folder: str = "") -> list[tuple[str, str]]:
+    """(metrics folder, sidecar name) of every sidecar under the metrics root."""
+    found = []
+    try:
+        listing = root.entries(f"{METRICS}/{folder}" if folder else METRICS)
+    except LinkRefused:
+        return found
+    for name, st in listing:
+        if stat.S_ISDIR(st.st_mode):
+            found += walk_sidecars(root, f"{folder}/{name}" if folder else name)
+        elif name.endswith(SIDECAR_SUFFIX) and stat.S_ISREG(st.st_mode):
+            found.append((folder, name))
+    return found
 
 
 def _short(exc: BaseException) -> str:
@@ -359,18 +392,20 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
         keep = cached_keep
     else:
         folders = {}
-    wanted: dict[str, dict[str, Wanted]] = {}
+    wanted: dict[str, dict[str, Wanted]] = {}  # by metrics folder, then sidecar name
+    where: list[tuple[str, str]] = []
     for src in sources:
         folder, _, base = src.rel.rpartition("/")
-        wanted.setdefault(folder, {})[sidecar_name(base)] = src
+        folder, name = metrics_folder(folder), sidecar_name(base)
+        wanted.setdefault(folder, {})[name] = src
+        where.append((folder, name))
     scan = _Scan(root, folders, wanted, keep, started, protected or [])
     scan.folder("")
     entries: list[Entry] = []
     pending = 0
-    for src in sources:
-        folder, _, base = src.rel.rpartition("/")
+    for src, (folder, name) in zip(sources, where):
         found = scan.fresh.get(folder)
-        entry = found.files.get(sidecar_name(base)) if found else None
+        entry = found.files.get(name) if found else None
         if entry is None:
             pending += 1
             entry = make_entry(pending_row(src.name, src.output))
@@ -397,7 +432,6 @@ def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
         "keep": keep,
         "folders": {
             name: {
-                "mtime_ns": f.mtime_ns,
                 "subdirs": f.subdirs,
                 "files": {n: list(e) for n, e in f.files.items()},
                 "tally": f.tally.dump(),
@@ -425,11 +459,11 @@ def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict
         _need(isinstance(keep, int) and keep > 0)
         folders = {}
         for name, f in _items(data["folders"]):
-            _need(isinstance(f, dict) and isinstance(f["mtime_ns"], int))
+            _need(isinstance(f, dict))
             subdirs = f["subdirs"]
             _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
             files = _entries(f["files"])
-            folders[name] = _Folder(f["mtime_ns"], files, subdirs, Tally.load(f["tally"]))
+            folders[name] = _Folder(files, subdirs, Tally.load(f["tally"]))
         return folders, keep
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
@@ -461,6 +495,28 @@ def _entries(value: Any) -> dict[str, Entry]:
             raise ValueError("unexpected content")
         out[name] = Entry(mtime, size, js, cs)
     return out
+
+
+def _unchanged(listing: list[tuple[str, os.stat_result]], before: _Folder, want: dict, started: float) -> bool:
+    """The folder holds exactly the sidecars (same names, times and sizes) and subfolders
+    it held when cached, all of them wanted, and no leftover to sweep: its cached rows
+    and tally stand. One stat per sidecar: an edit in place is seen too."""
+    files = before.files
+    seen = 0
+    subdirs = []
+    for name, st in listing:
+        if stat.S_ISDIR(st.st_mode):
+            subdirs.append(name)
+            continue
+        if _leftover(name, st, started):
+            return False
+        if not name.endswith(SIDECAR_SUFFIX):
+            continue
+        entry = files.get(name)
+        if entry is None or entry.mtime_ns != st.st_mtime_ns or entry.size != st.st_size or name not in want:
+            return False
+        seen += 1
+    return seen == len(files) and sorted(subdirs) == before.subdirs
 
 
 def _same_failure(old: Entry | None, row: dict) -> bool:

@@ -24,6 +24,7 @@ class Option:
     default: Any
     doc: str
     minimum: float | None = None
+    maximum: float | None = None  # past it a setting is a mistake (a day of milliseconds...)
 
 
 @dataclass

@@ -18,10 +18,10 @@ from srtbuild.subtitles.model import Cue
 NAME = "timing"
 DOC = "End-before-start and zero durations repaired, out-of-order cues sorted, overlaps removed, durations raised to min_duration_ms and capped at max_duration_ms, gaps under min_gap_ms closed to it, ends extended toward max_cps where there is room."
 OPTIONS = (
-    Option("min_duration_ms", "int", 833, "shortest duration a cue is raised to when there is room", 0),
-    Option("max_duration_ms", "int", 7000, "longest duration a cue may keep", 1),
-    Option("min_gap_ms", "int", 83, "smallest gap between two cues (2 frames at 24 fps)", 0),
-    Option("max_cps", "number", 20, "reading speed, characters a second, that ends are extended toward", 1),
+    Option("min_duration_ms", "int", 833, "shortest duration a cue is raised to when there is room", 0, 3_600_000),
+    Option("max_duration_ms", "int", 7000, "longest duration a cue may keep", 1, 3_600_000),
+    Option("min_gap_ms", "int", 83, "smallest gap between two cues (2 frames at 24 fps)", 0, 60_000),
+    Option("max_cps", "number", 20, "reading speed, characters a second, that ends are extended toward", 1, 1000),
 )
 
 

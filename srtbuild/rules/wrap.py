@@ -19,8 +19,8 @@ from srtbuild.subtitles.model import Cue
 NAME = "wrap"
 DOC = "Lines re-broken to at most max_line_length characters and max_lines lines, balanced, preferring breaks after punctuation, never inside a tag; short two-line cues that fit on one line joined."
 OPTIONS = (
-    Option("max_line_length", "int", 42, "characters a line", 1),
-    Option("max_lines", "int", 2, "lines a cue", 1),
+    Option("max_line_length", "int", 42, "characters a line", 1, 10_000),
+    Option("max_lines", "int", 2, "lines a cue", 1, 1000),
 )
 
 _TOKEN = re.compile(r"(?:<[^<>]*>|\{\\[^{}]*\}|\S)+")

@@ -95,9 +95,13 @@ def decode(
     # NULs interleaved with text are looked at before UTF-8 is tried.
     utf16 = _guess_bomless_utf16(data) if b"\x00" in data[:4096] else None
     if utf16:
+        odd = len(data) % 2  # a file cut short by one byte: drop it, say so
         try:
-            text = data.decode(utf16)
-            return text, utf16, False, [Finding(1, "reader", f"no byte-order mark; decoded as {utf16} (detected)")]
+            text = data[:len(data) - odd].decode(utf16)
+            notes = [Finding(1, "reader", f"no byte-order mark; decoded as {utf16} (detected)")]
+            if odd:
+                notes.append(Finding(text.count("\n") + 1, "reader", "odd last byte of UTF-16 text dropped"))
+            return text, utf16, False, notes
         except UnicodeDecodeError:
             pass
     try:
