@@ -135,3 +135,11 @@ def unprivileged() -> list[str] | None:
     if not sys.platform.startswith("linux") or not shutil.which("setpriv"):
         return None
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except FileNotFoundError:
+        return []

@@ -49,6 +49,14 @@ def test_nearest_config_upward_is_used(tmp_path):
     ("pipeline: [wrap\n", "srtbuild.yaml:2:1: invalid YAML"),
     ("a: &x [1]\nb: *x\n", "srtbuild.yaml:2:4: YAML aliases (*name) are not allowed"),
     ("- just a list\n", "expected a mapping"),
+    ("timeout_s: 1" + "0" * 5000 + "\n", "srtbuild.yaml:1:12: number 10000000000000000000... is too long"),
+    ("timeout_s: 1e10\n", "timeout_s: expected a positive number of seconds, at most a week"),
+    ("memory_limit_mb: 9000000000000\n", "memory_limit_mb: expected 64 to 16,777,216 (MB)"),
+    ("pipeline: [timing: {min_duration_ms: 100000000000}]\n", "timing.min_duration_ms: expected at most 3,600,000"),
+    ("quality: {max_lines: 5000}\n", "quality.max_lines: expected at most 1,000"),
+    ("encoding: undefined\n", "encoding: 'undefined' cannot decode text files"),
+    ("quality: {max_cps: .inf}\n", "quality.max_cps: expected a finite number, got inf"),
+    ("language: klingon\n", "language: unknown language code 'klingon'"),
 ])
 def test_errors_name_file_line_column_and_key(tmp_path, text, expected):
     message = error_of(tmp_path, text)

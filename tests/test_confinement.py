@@ -224,3 +224,110 @@ def test_a_full_disk_stops_the_run_with_one_line(tmp_path: Path) -> None:
     again = batch(repo)
     assert again.returncode == 0, again.stderr
     assert report(repo)["totals"]["succeeded"] == 30
+
+
+@linux
+def test_hard_links_among_the_state_files_are_refused(built: Path, outside: Path) -> None:
+    before = (built / "lectures/a.srt").read_bytes()
+    lock = built / "build/.srtbuild/state.sqlite.lock"
+    lock.unlink()
+    os.link(built / "lectures/a.srt", lock)  # as a tar of a cache could restore it
+    run = run_alone(build_cmd("batch", "lectures", "build"), cwd=built)
+    assert run.returncode == 2 and "state.sqlite.lock: is a hard link" in run.stderr, run.stderr
+    assert (built / "lectures/a.srt").read_bytes() == before
+    lock.unlink()
+    os.link(outside / "precious.txt", built / "build/.srtbuild/state.sqlite-shm")
+    snapshot = tree(outside)
+    run = run_alone(doit_cmd(), cwd=built)
+    assert run.returncode == 2 and "state.sqlite-shm: is a hard link" in run.stderr, run.stderr
+    assert tree(outside) == snapshot
+
+
+def test_a_planted_state_database_is_refused_quickly(built: Path) -> None:
+    import sqlite3
+
+    state = built / "build/.srtbuild/state.sqlite"
+    state.unlink()
+    conn = sqlite3.connect(state)
+    conn.execute("create view doit as with recursive c(x) as (select 1 union all select x + 1 from c) "
+                 "select 'process:' || x as task_id, '{}' as task_data from c")
+    conn.commit()
+    conn.close()
+    for args in (("batch", "lectures", "build"), ("batch", "lectures", "build", "--dry-run"),
+                 ("batch", "lectures", "build", "--force")):
+        run = run_alone(build_cmd(*args), cwd=built, timeout=60)
+        assert run.returncode == 2 and "not a srtbuild build state (it holds view 'doit')" in run.stderr, run.stderr
+
+
+def test_an_output_folder_that_contains_the_input_is_refused_even_at_the_root(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
+    for out in ("/", str(tmp_path), "."):
+        run = srtbuild("batch", "lectures", out, cwd=repo)
+        assert run.returncode == 2 and "must not be (or contain) the input folder" in run.stderr, (out, run.stderr)
+    for empty in (("", "build"), ("lectures", " ")):
+        run = srtbuild("batch", *empty, cwd=repo)
+        assert run.returncode == 2 and "is empty" in run.stderr
+
+
+def test_output_folders_with_uri_characters_keep_their_own_state(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
+    for out in ("o%41", "oA", "o#1", "o?x"):
+        assert srtbuild("batch", "lectures", out, cwd=repo).returncode == 0
+    (repo / "lectures/a.srt").write_text(EDIT, encoding="utf-8")
+    assert srtbuild("batch", "lectures", "oA", cwd=repo).returncode == 0
+    for out in ("o%41", "o#1", "o?x"):
+        run = srtbuild("batch", "lectures", out, cwd=repo)
+        assert run.returncode == 0, run.stderr
+        assert processed(repo, out) == 1 and "An edit" in (repo / out / "a.srt").read_text(encoding="utf-8")
+
+
+def test_an_output_changed_after_it_was_written_is_built_again(built: Path) -> None:
+    assert batch(built).returncode == 0
+    good = (built / "build/a.srt").read_bytes()
+    # What a run killed after writing a newer output, before saving its state, leaves
+    # behind (or a hand edit): the output no longer is what the state says was built.
+    (built / "build/a.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nsomething else\n", encoding="utf-8")
+    dry = srtbuild("batch", "lectures", "build", "--dry-run", cwd=built)
+    assert "would process a.srt: output changed since it was written" in dry.stdout
+    status = doit("list", "--all", "--status", cwd=built)
+    assert "R process:a.srt" in status.stdout and "U process:b.srt" in status.stdout
+    assert batch(built).returncode == 0 and processed(built) == 1
+    assert (built / "build/a.srt").read_bytes() == good
+    # The same bytes with a new time (a copy, a restored cache) are not a change.
+    os.utime(built / "build/a.srt", (1, 1))
+    assert batch(built).returncode == 0 and processed(built) == 0
+    assert doit(cwd=built).returncode == 0 and "R process:" not in doit("list", "--all", "--status", cwd=built).stdout
+
+
+def test_a_damaged_sidecar_is_removed_and_its_source_rebuilt(built: Path) -> None:
+    assert batch(built).returncode == 0
+    sidecar = built / "build/.srtbuild/metrics/a.srt.json"
+    size = sidecar.stat().st_size
+    with open(sidecar, "r+b") as fh:  # edited in place, same size: only its mtime tells
+        fh.write(b"#" * 10)
+    assert sidecar.stat().st_size == size
+    run = batch(built)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    rows = {r["path"]: r for r in report(built)["files"]}
+    assert "unreadable sidecar" in rows["a.srt"]["error"]["message"] and not sidecar.exists()
+    again = batch(built)
+    assert again.returncode == 0 and processed(built) == 1 and sidecar.is_file()
+
+
+def test_folder_names_that_look_like_sidecars_do_not_collide(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"x.srt": GOOD, "x.srt.json/y.srt": GOOD, "b~/c.srt": GOOD})
+    for _ in range(2):
+        run = batch(repo)
+        assert run.returncode == 0, run.stderr
+        assert report(repo)["totals"]["succeeded"] == 3
+    shutil.rmtree(repo / "lectures/x.srt.json")
+    assert batch(repo).returncode == 0
+    assert report(repo)["removed"] == ["x.srt.json/y.srt"] and not (repo / "build/x.srt.json").exists()
+
+
+def test_doit_clean_also_removes_outputs_of_sources_deleted_since(built: Path) -> None:
+    assert doit(cwd=built).returncode == 0
+    (built / "lectures/a.srt").unlink()
+    assert doit("clean", cwd=built).returncode == 0
+    left = sorted(str(p.relative_to(built / "build")) for p in (built / "build").rglob("*"))
+    assert left == [".srtbuild", ".srtbuild/state.sqlite", ".srtbuild/state.sqlite.lock"]

@@ -17,6 +17,7 @@ from buildrepo import (
     GOOD,
     batch,
     build_cmd,
+    children,
     doit_cmd,
     make_repo,
     processed,
@@ -332,3 +333,66 @@ def test_nothing_is_left_running_after_an_interrupted_parallel_run(tmp_path: Pat
         run.communicate(timeout=60)
         assert run.returncode in (1, 130)
         assert session_members(run.pid) == []
+
+
+@linux
+def test_special_and_huge_sources_fail_alone_without_blocking(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "z.srt": GOOD})
+    (repo / "lectures/kmsg.srt").symlink_to("/proc/kmsg")  # a regular file that blocks
+    (repo / "lectures/zero.srt").symlink_to("/dev/zero")  # endless
+    with open(repo / "lectures/sparse.srt", "wb") as fh:  # 30 GB of nothing, instantly
+        fh.truncate(30 * 1024 ** 3)
+    (repo / "lectures/odd16.srt").write_bytes(GOOD.encode("utf-16-le") + b"\n")  # one byte short of UTF-16
+    run = run_alone(build_cmd("batch", "lectures", "build", "-j", "2"), cwd=repo, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "lectures/kmsg.srt: error: cannot read" in run.stderr
+    assert "lectures/zero.srt: error: not a regular file (a character device)" in run.stderr
+    assert "lectures/sparse.srt: error: larger than 200 MiB" in run.stderr
+    rows = {r["path"]: r for r in report(repo)["files"]}
+    assert rows["odd16.srt"]["status"] == "ok" and rows["a.srt"]["status"] == rows["z.srt"]["status"] == "ok"
+
+
+@linux
+def test_a_worker_sent_sigterm_is_replaced_and_the_run_goes_on(tmp_path: Path) -> None:
+    from bench.corpus import lecture
+
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 1500) for i in range(16)})
+    run = subprocess.Popen(build_cmd("batch", "lectures", "build", "-j", "2"), cwd=repo, env=ENV, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    wait_for(lambda: len(list((repo / "build/.srtbuild/metrics").glob("*.json"))) >= 2 and len(children(run.pid)) >= 2)
+    os.kill(children(run.pid)[0], signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert "was killed by SIGTERM; starting the files not finished again" in err and "Traceback" not in err
+    assert report(repo)["totals"]["succeeded"] == 16
+    assert session_members(run.pid) == []
+
+
+def test_a_folder_name_that_is_not_utf8_between_config_and_input(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "srtbuild.yaml").write_text("language: en\n", encoding="utf-8")
+    odd = os.path.join(os.fsencode(course), b"l\xffx")
+    os.mkdir(odd)
+    with open(os.path.join(odd, b"a.srt"), "wb") as fh:
+        fh.write(GOOD.encode())
+    for _ in range(2):
+        run = subprocess.run([*build_cmd("batch", os.fsdecode(odd), "out")], cwd=tmp_path, env=ENV,
+                             capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+    assert report(tmp_path, "out")["totals"]["processed"] == 0
+
+
+def test_exports_go_where_asked_or_fail_in_one_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
+    assert batch(repo, "--export-report", "r.csv").returncode == 0
+    assert (repo / "r.csv").read_text(encoding="utf-8").startswith("path,output,status")  # by its extension
+    assert batch(repo, "--export-report", "r.md").returncode == 0 and "|" in (repo / "r.md").read_text()
+    for target in ("lectures", "/proc/self/nope/x.json"):
+        run = batch(repo, "--export-report", target)
+        assert run.returncode == 2 and "cannot write the report there" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr
+    if os.path.exists("/dev/full"):
+        run = batch(repo, "--export-report", "/dev/full")
+        assert run.returncode == 2 and "No space left on device" in run.stderr
+        assert not os.path.isfile("/dev/full")  # written to, never replaced

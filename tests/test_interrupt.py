@@ -16,6 +16,7 @@ from buildrepo import (
     ENV,
     assert_nothing_left,
     batch,
+    children,
     lectures,
     make_repo,
     processed,
@@ -133,14 +134,6 @@ def test_a_second_run_on_the_same_output_is_refused_at_once(tmp_path: Path) -> N
     assert report(repo)["totals"]["processed"] == FILES
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(x) for x in fh.read().split()]
-    except FileNotFoundError:
-        return []
-
-
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
@@ -154,8 +147,8 @@ def test_a_worker_killed_mid_file_fails_that_file_and_the_run_completes(tmp_path
     repo = make_repo(tmp_path / "repo", files)
     run = start(repo)
     # The long file is first in order and takes seconds: its worker is the one alive now.
-    wait_for(lambda: any(_alive(c) for c in _children(run.pid)))
-    victim = next(c for c in _children(run.pid) if _alive(c))
+    wait_for(lambda: any(_alive(c) for c in children(run.pid)))
+    victim = next(c for c in children(run.pid) if _alive(c))
     os.kill(victim, signal.SIGKILL)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 1, err
@@ -211,8 +204,8 @@ def test_helper_reports_death_timeout_errors_and_results_and_recovers() -> None:
 def test_a_killed_doit_worker_does_not_hang_the_run(tmp_path: Path, reference: dict) -> None:
     repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
     run = start(repo, "-j", "2")
-    wait_for(lambda: sidecars(repo) >= 3 and len(_children(run.pid)) >= 2)
-    os.kill(_children(run.pid)[0], signal.SIGKILL)  # one of doit's two workers
+    wait_for(lambda: sidecars(repo) >= 3 and len(children(run.pid)) >= 2)
+    os.kill(children(run.pid)[0], signal.SIGKILL)  # one of doit's two workers
     _, err = run.communicate(timeout=120)
     assert run.returncode == 0, err
     assert "was killed by SIGKILL; starting the files not finished again" in err
