@@ -112,6 +112,10 @@ def _stop_signals() -> Iterator[None]:
 def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     build = make_build(opts)
+    if opts.verbosity >= 2:
+        config = build.run().config
+        print(f"srtbuild: settings from {config}" if config else "srtbuild: default settings (no srtbuild.yaml found)",
+              file=sys.stderr)
     if not build.sources and not build.unlisted:
         patterns = ", ".join(opts.patterns or build.settings.patterns)
         print(f"srtbuild: warning: no file in {build.shown(build.where.input)} matches {patterns}", file=sys.stderr)
