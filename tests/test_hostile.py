@@ -396,3 +396,16 @@ def test_exports_go_where_asked_or_fail_in_one_line(tmp_path: Path) -> None:
         run = batch(repo, "--export-report", "/dev/full")
         assert run.returncode == 2 and "No space left on device" in run.stderr
         assert not os.path.isfile("/dev/full")  # written to, never replaced
+
+
+@linux
+def test_the_summary_counts_the_memory_of_the_helper_too(tmp_path: Path) -> None:
+    import re
+
+    from bench.corpus import lecture
+
+    repo = make_repo(tmp_path / "repo", {"big.srt": lecture(3, 100_000)})
+    run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo)
+    assert run.returncode == 0, run.stderr
+    peak = int(re.search(r"peak memory (\d+) MB, all processes", run.stderr).group(1))
+    assert peak >= 100  # the main process alone holds about 30 MB; the helper reading 100,000 cues, far more
