@@ -196,7 +196,7 @@ class _Check:
 
     def _out_stat(self, path: str) -> os.stat_result | None:
         try:
-            return os.stat(os.path.join(self.base, path))
+            return os.stat(self.prefix + path if path[0] != os.sep else path)
         except FileNotFoundError:
             return None
         except OSError:  # a path longer than the system takes: one folder at a time
