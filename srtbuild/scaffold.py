@@ -30,6 +30,7 @@ exclude: []                    # e.g. ["drafts/**"]
 language: en                   # guides legacy-encoding detection and capitalization
 # encoding: cp1252             # force a source encoding instead of detecting it
 timeout_s: 300                 # a file that takes longer is stopped and recorded as failed
+# memory_limit_mb: 2048        # more memory one file may take (default: half the machine / jobs)
 
 # Correction rules, run in this order. A name alone uses the rule's defaults.
 pipeline:
