@@ -192,6 +192,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    # Started with stdout or stderr closed (`>&-`): Python has no stream for it. Write
+    # into nothing rather than fail on the first print.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

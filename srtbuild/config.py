@@ -184,7 +184,14 @@ class _Checker:
                 self.fail(keys, f"expected a finite number, got {value!r}")
             self.fail(keys, f"expected {_KIND_WORDS[kind]}, got {_short(value)}")
         if kind == "str_list" and isinstance(value, str):
-            return [value]
+            value = [value]
+        if kind == "str_list" and any(not item.strip() for item in value):
+            self.fail(keys, "expected no empty string in the list")
+        if kind == "term_map" and any(not k.strip() or any(not w.strip() for w in (v if isinstance(v, list) else [v]))
+                                      for k, v in value.items()):
+            self.fail(keys, "expected no empty term")
+        if kind == "str_list":
+            return value
         if kind == "term_map":
             return {k: (w if isinstance(w, list) else [w]) for k, w in value.items()}
         return value

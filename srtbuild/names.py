@@ -68,8 +68,19 @@ def sidecar_name(name: str) -> str:
 def _metrics_part(name: str) -> str:
     # A folder whose name ends like a sidecar (`x.srt.json/`) would collide with the
     # sidecar of a file beside it (`x.srt`): such names, and names already ending in `~`,
-    # get one more `~`. Reversible, and no sidecar name ends in `~`.
-    return name + "~" if name.endswith((SIDECAR_SUFFIX, "~")) else name
+    # get one more `~`. Reversible, and no sidecar name ends in `~`. Where that `~` would
+    # make the name too long, it is cut short with a hash, as sidecar names are, and
+    # ends `<hash>~`: unlike any other (source_folder cannot reverse it; the sidecars in
+    # it say whose they are).
+    if not name.endswith((SIDECAR_SUFFIX, "~")):
+        return name
+    if len(name) < _SURELY_FITS:
+        return name + "~"
+    raw = os.fsencode(name)
+    if len(raw) < _NAME_MAX:
+        return name + "~"
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:16] + "~"
+    return os.fsdecode(raw[: _NAME_MAX - len(tag)]) + tag
 
 
 def metrics_folder(folder: str) -> str:
@@ -80,9 +91,15 @@ def metrics_folder(folder: str) -> str:
     return "/".join(_metrics_part(part) for part in folder.split("/"))
 
 
-def source_folder(metrics: str) -> str:
-    """The inverse of metrics_folder."""
+def source_folder(metrics: str) -> str | None:
+    """The inverse of metrics_folder; None where a name was cut short (see _metrics_part)."""
     if not metrics:
         return metrics
-    return "/".join(part[:-1] if part.endswith("~") and part[:-1].endswith((SIDECAR_SUFFIX, "~")) else part
-                    for part in metrics.split("/"))
+    parts = []
+    for part in metrics.split("/"):
+        if part.endswith("~"):
+            part = part[:-1]
+            if not part.endswith((SIDECAR_SUFFIX, "~")):
+                return None
+        parts.append(part)
+    return "/".join(parts)

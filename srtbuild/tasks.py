@@ -6,11 +6,15 @@ the task definitions themselves live in the build layer (srtbuild.engine.tasks).
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
 from srtbuild.config import load_settings
+from srtbuild.engine.isolation import WorkerWatch, stopping
 from srtbuild.engine.project import plan
 from srtbuild.engine.state import guard_state, lock_for
 from srtbuild.engine.tasks import doit_config, process_tasks, report_task
@@ -47,6 +51,38 @@ def dodo(namespace: dict) -> None:
         """collect every sidecar into the reports under OUTPUT/.srtbuild/"""
         return report_task(build)
 
+    _stop_cleanly()
     namespace["DOIT_CONFIG"] = doit_config(build)
     namespace["task_process"] = task_process
     namespace["task_report"] = task_report
+
+
+def _stop_cleanly() -> None:
+    """Plain `doit` as `srtbuild batch` would end: Ctrl-C or SIGTERM stops the run with
+    one line and exit 130 (doit itself lets KeyboardInterrupt out as a traceback), and a
+    `-n` worker that was killed stops it the same way instead of leaving doit waiting for
+    it forever. What finished is committed either way; running doit again resumes."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            print("srtbuild: interrupted; finished files are saved, run doit again to resume", file=sys.stderr)
+        raise SystemExit(130)  # passes through doit's loop, which then ends its workers and saves
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+    if not hasattr(os, "waitid"):
+        return
+    main = threading.main_thread().ident
+
+    def lost(message: str) -> None:
+        stopping.set()
+        print(f"srtbuild: {message}; doit cannot go on without it, so the run stops. Finished files are "
+              "saved: run doit again to resume (srtbuild batch restarts lost workers by itself)", file=sys.stderr)
+        if main is not None:
+            signal.pthread_kill(main, signal.SIGUSR1)
+
+    signal.signal(signal.SIGUSR1, stop)
+    WorkerWatch(lost, reap_helpers=False).start()

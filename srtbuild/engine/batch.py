@@ -21,7 +21,7 @@ from srtbuild.config import Settings, find_config, load_settings
 from srtbuild.confined import OutputRoot, write_atomic
 from srtbuild.engine.isolation import stopping
 from srtbuild.engine.project import Build, plan
-from srtbuild.engine.state import OutputUnwritable, guard_state, lock_for
+from srtbuild.engine.state import OutputUnwritable, check_state, guard_state, lock_for
 from srtbuild.engine.uptodate import REFRESH, outdated
 from srtbuild.errors import SrtbuildError, UsageError
 from srtbuild.names import STATE_DIR
@@ -53,6 +53,8 @@ def make_build(opts: BatchOptions) -> Build:
     for name, value in (("INPUT_DIR", opts.input), ("OUTPUT_DIR", opts.output)):
         if not value.strip():
             raise UsageError(f"{name} is empty; give a folder (use . for the current one)")
+    if opts.export_report is not None and not opts.export_report.strip():
+        raise UsageError("--export-report: give a file name, or - for stdout")
     if opts.parallel < 1:
         raise UsageError(f"-j/--parallel: expected 1 or more processes, got {opts.parallel}")
     if opts.export_format not in EXPORT_FORMATS:
@@ -125,7 +127,14 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     guard_state(state_file)  # OUTPUT/.srtbuild made, and no link where SQLite would follow it
     lock = lock_for(state_file)
     lock.acquire()
+    try:
+        if opts.force:  # without it the up-to-date check reads the state first, and says so
+            check_state(state_file)  # in one line, here, rather than through doit
+    except SrtbuildError:
+        lock.release()
+        raise
     interrupted = False
+    export: str | None = None
     # Whatever happens below, no process this run starts outlives it: orphans (a helper
     # whose worker was killed) are handed to this process, and all are ended at the end.
     already = frozenset(descendants())
@@ -171,13 +180,14 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 raise OutputUnwritable(f"cannot write the reports ({exc.strerror or exc}); free space or "
                                        "make the output folder writable, and run again",
                                        build.shown(build.where.output)) from None
-        if opts.export_report:  # back in the user's folder: FILE is relative to it
-            _export(root, opts.export_report, opts.export_format, build.settings.report["worst_files"], out)
+        export = _render(root, opts.export_format, build.settings.report["worst_files"]) if opts.export_report else None
     finally:
         end_children(already)
         if adopting:
             adopt_orphans(False)
         lock.release()
+    if export is not None:  # the lock is free: a slow reader of FILE holds up no other run
+        _write_export(opts.export_report, export, out)
     if interrupted or lost:
         # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
         # hook wait forever on a feeder thread. State, lock and report are done: leave.
@@ -212,10 +222,12 @@ def _report_only(build: Build, verbosity: int) -> int:
     return 1 if note else 0
 
 
-def _export(root: OutputRoot, target: str, fmt: str, worst: int, out: TextIO) -> None:
+def _render(root: OutputRoot, fmt: str, worst: int) -> str:
     text = root.read(f"{STATE_DIR}/report.json").decode("utf-8")
-    if fmt != "json":
-        text = render(json.loads(text), fmt, worst)
+    return text if fmt == "json" else render(json.loads(text), fmt, worst)
+
+
+def _write_export(target: str, text: str, out: TextIO) -> None:
     if target == "-":
         out.write(text)
         out.flush()
@@ -224,13 +236,17 @@ def _export(root: OutputRoot, target: str, fmt: str, worst: int, out: TextIO) ->
         if os.path.isdir(target):
             raise IsADirectoryError(errno.EISDIR, "is a folder")
         if os.path.exists(target) and not os.path.isfile(target):
-            # A pipe, a terminal, /dev/stdout, `>(cmd)`: written to, never replaced.
-            with open(target, "wb") as fh:
+            # A pipe, a terminal, /dev/stdout, `>(cmd)`: written to, never replaced. Opened
+            # without waiting: a FIFO nobody reads is an error, not a hang.
+            fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "wb") as fh:
                 fh.write(text.encode("utf-8"))
         else:
             write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
-        raise UsageError(f"{target}: cannot write the report there: {exc.strerror or exc}") from None
+        why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror or str(exc)
+        raise UsageError(f"{target}: cannot write the report there: {why}") from None
 
 
 def dry_run(build: Build, force: bool, out: TextIO) -> int:

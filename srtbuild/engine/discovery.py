@@ -80,6 +80,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     """Compile a `/`-separated glob: `*` and `?` stay within a folder, `**` spans folders;
     letters match either case."""
     check_pattern(pattern)
+    pattern = re.sub(r"\*{3,}", "**", pattern)  # `***` means no more than `**`
     out, i, n = [], 0, len(pattern)
     while i < n:
         c = pattern[i]
@@ -112,6 +113,9 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         raise UsageError(f"bad pattern {pattern!r}: {exc.msg}") from None
 
 
+_MAX_STARS = 8
+
+
 def check_pattern(pattern: str) -> None:
     """Refuse patterns that cannot mean a file inside the input root."""
     if not pattern or pattern.strip() != pattern:
@@ -120,6 +124,9 @@ def check_pattern(pattern: str) -> None:
         raise UsageError(f"bad pattern {pattern!r}: patterns are relative, with / between folders")
     if ".." in pattern.split("/"):
         raise UsageError(f"bad pattern {pattern!r}: '..' would leave the input folder")
+    # Each `*` is a place the matcher may backtrack to: a dozen make matching take minutes.
+    if len(re.findall(r"\*+", pattern)) > _MAX_STARS:
+        raise UsageError(f"bad pattern {pattern!r}: more than {_MAX_STARS} wildcards")
     i = 0
     while i < len(pattern):
         if pattern[i] == "[":
@@ -186,7 +193,7 @@ def discover(
                          else f"{escape_name(str(root))}: not a folder")
     matches = _Matcher(patterns)
     excluded = _excluder(exclude or [])
-    out_root = os.path.realpath(where.absolute(where.output))
+    out_id = _identity(where.absolute(where.output))  # the same folder by any path (links, bind mounts)
     found: list[str] = []
     unlisted: list[tuple[str, str]] = []
     stack = [""]
@@ -211,7 +218,7 @@ def discover(
             except OSError:
                 is_dir = False
             if is_dir:
-                if recursive and not excluded(rel, name) and os.path.realpath(entry.path) != out_root:
+                if recursive and not excluded(rel, name) and _identity(entry.path) != out_id:
                     stack.append(rel + "/")
             elif matches(rel, name) and not excluded(rel, name):
                 found.append(rel)
@@ -233,6 +240,30 @@ def discover(
         sidecar = metrics_prefix + under + sidecar_name(base)
         sources.append(Source(escape_name(rel), rel, src_prefix + path, out_prefix + path, sidecar))
     return Found(sources, unlisted)
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def contains(folder: str | Path, path: str | Path) -> bool:
+    """`path` is `folder` or lies below it, by device and inode: also through a symlink or
+    a bind mount, which a comparison of paths would miss."""
+    target = _identity(folder)
+    if target is None:
+        return False
+    here = os.path.abspath(path)
+    while True:
+        if _identity(here) == target:
+            return True
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
 
 
 def first_match(folder: Path, patterns: list[str]) -> str | None:
@@ -271,3 +302,5 @@ def check_confined(where: Layout, sources: list[Source]) -> None:
                 pass
             except LinkRefused as exc:
                 raise UsageError(str(exc)) from None
+            except OSError as exc:
+                raise UsageError(f"{root.shown(rel)}: cannot open the folder: {exc.strerror or exc}") from None

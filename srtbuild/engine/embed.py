@@ -18,12 +18,11 @@ from doit.doit_cmd import DoitMain
 from doit.loader import generate_tasks
 
 from srtbuild.engine.discovery import Source
-from srtbuild.engine.isolation import stopping
+from srtbuild.engine.isolation import WorkerWatch
 from srtbuild.engine.project import Build
 from srtbuild.engine.state import StateDB, StateWriteFailed
 from srtbuild.engine.tasks import doit_config, finish, process_tasks, report_task
 from srtbuild.engine.uptodate import PROCESS
-from srtbuild.processes import HELPER_NAME, name_of
 
 
 class _Loader(TaskLoader2):
@@ -56,46 +55,16 @@ class WorkerLost(BaseException):
     like KeyboardInterrupt, so that doit lets it through instead of printing it."""
 
 
-class _Watch(threading.Thread):
-    """doit's main process waits forever for a worker that was killed. This thread looks
-    at the main process's children without reaping them (waitid WNOWAIT; in a parallel
-    run they are doit's workers), and on a worker killed by a signal interrupts the main
-    thread with SIGUSR1, whose handler raises WorkerLost."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True, name="srtbuild-worker-watch")
-        self.done = threading.Event()
-        self.lost: str | None = None
-
-    def run(self) -> None:
-        main = threading.main_thread().ident
-        while not self.done.wait(0.2):
-            try:
-                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-            except ChildProcessError:
-                continue
-            if info is None:
-                continue
-            if name_of(info.si_pid) == HELPER_NAME:
-                # A worker's helper, handed to this process when its worker ended (see
-                # srtbuild.processes.adopt_orphans): not a lost worker. Reap it, or waitid
-                # would show it again and again and hide the others.
-                try:
-                    os.waitpid(info.si_pid, 0)
-                except ChildProcessError:
-                    pass
-                continue
-            if info.si_code not in (os.CLD_KILLED, os.CLD_DUMPED) or stopping.is_set():
-                continue
-            name = signal.Signals(info.si_status).name if info.si_status in signal.Signals._value2member_map_ else str(info.si_status)
-            self.lost = f"a doit worker process (pid {info.si_pid}) was killed by {name}"
-            if main is not None and not self.done.is_set():
-                signal.pthread_kill(main, signal.SIGUSR1)
-            return
-
-
 def _raise_lost(signum: int, frame: object) -> None:
     raise WorkerLost()
+
+
+def _interrupt_main(message: str) -> None:
+    # From the watch thread: the main thread, waiting inside doit, gets SIGUSR1, whose
+    # handler raises WorkerLost there.
+    main = threading.main_thread().ident
+    if main is not None:
+        signal.pthread_kill(main, signal.SIGUSR1)
 
 
 def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, verbosity: int) -> int:
@@ -109,7 +78,7 @@ def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, v
     args += [PROCESS, "report"] if selected else ["report"]
     doit = DoitMain(_Loader(build, selected, verbosity), config_filenames=(),
                     extra_config={"BACKEND": {"srtbuild": "srtbuild.engine.state:StateDB"}})
-    watch = _Watch() if "-n" in args and hasattr(os, "waitid") else None
+    watch = WorkerWatch(_interrupt_main) if "-n" in args and hasattr(os, "waitid") else None
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
     if watch:
         watch.start()

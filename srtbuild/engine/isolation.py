@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from srtbuild.processes import HELPER_NAME, die_with_parent, set_name
+from srtbuild.processes import HELPER_NAME, die_with_parent, name_of, set_name
 
 _parent_death_set = False
 
@@ -50,6 +50,46 @@ def _guard_child() -> None:
     # own dies like a killed one, and its files start again in a fresh worker.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent()
+
+
+class WorkerWatch(threading.Thread):
+    """doit's main process waits forever for a worker that was killed. This thread looks
+    at this process's children without reaping them (waitid WNOWAIT; in a parallel run
+    they are doit's workers) and calls `on_lost(message)` once when one was killed by a
+    signal. Helpers (named HELPER_NAME) are not workers: orphans handed to this process
+    are reaped, its own left to the Helper that waits for them."""
+
+    def __init__(self, on_lost: Callable[[str], None], reap_helpers: bool = True) -> None:
+        super().__init__(daemon=True, name="srtbuild-worker-watch")
+        self.on_lost = on_lost
+        self.reap_helpers = reap_helpers
+        self.done = threading.Event()
+        self.lost: str | None = None
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                continue
+            if info is None:
+                continue
+            if name_of(info.si_pid) == HELPER_NAME:
+                if self.reap_helpers:
+                    # Reaped, or waitid would show it again and again and hide the others.
+                    try:
+                        os.waitpid(info.si_pid, 0)
+                    except ChildProcessError:
+                        pass
+                continue
+            if info.si_code not in (os.CLD_KILLED, os.CLD_DUMPED) or stopping.is_set():
+                continue
+            sig = info.si_status
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            self.lost = f"a doit worker process (pid {info.si_pid}) was killed by {name}"
+            if not self.done.is_set():
+                self.on_lost(self.lost)
+            return
 
 
 class Outcome:

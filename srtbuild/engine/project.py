@@ -14,6 +14,7 @@ from srtbuild.engine.discovery import (
     Layout,
     Source,
     check_confined,
+    contains,
     discover,
     first_match,
     layout,
@@ -112,12 +113,12 @@ def plan(
     real_out = os.path.realpath(where.absolute(where.output))
     if os.path.exists(real_out) and not os.path.isdir(real_out):
         raise UsageError(f"{shown(where, where.output)}: the output folder is a file")
-    if _within(real_in, real_out):
+    if _within(real_in, real_out) or contains(real_out, real_in):
         # Outputs mirror sources by name: they would overwrite them.
         raise UsageError(f"{shown(where, where.output)}: the output folder must not be (or contain) "
                          f"the input folder {shown(where, where.input)}")
     patterns = patterns if patterns else settings.patterns
-    if real_out != real_in and _within(real_out, real_in):
+    if real_out != real_in and (_within(real_out, real_in) or contains(real_in, real_out)):
         _check_output_inside_input(where, patterns)
     found = discover(where, patterns, settings.recursive if recursive is None else recursive, settings.exclude)
     check_confined(where, found.sources)

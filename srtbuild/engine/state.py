@@ -211,7 +211,8 @@ class StateDB:
         except (sqlite3.DatabaseError, ValueError) as exc:
             self._lock.release()
             if _damaged(exc):
-                self._refuse(StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything", name))
+                self._refuse(StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything",
+                                          os.path.abspath(name)))
             self._refuse(_unwritable(os.path.dirname(os.path.dirname(os.path.abspath(name))), exc))
         except BaseException:
             self._lock.release()
@@ -235,10 +236,7 @@ class StateDB:
         if task_id in self._cache:
             return self._cache[task_id]
         found = self._conn.execute("select task_data from doit where task_id=?", (task_id,)).fetchone()
-        try:
-            data = json.loads(found[0]) if found else None
-        except ValueError as exc:
-            raise StateCorrupt(f"the build state of {task_id} is unreadable ({exc})", self.name) from None
+        data = clean_row(found[0]) if found else None
         self._cache[task_id] = data
         return data
 
@@ -332,7 +330,7 @@ def _damaged(exc: Exception) -> bool:
 
 # The state of 50,000 files takes tens of MB; anything far larger was not made by srtbuild
 # and would only cost memory and time to read.
-MAX_STATE_BYTES = 512 * 1024 * 1024
+MAX_STATE_BYTES = 128 * 1024 * 1024
 MAX_WAL_BYTES = 256 * 1024 * 1024
 
 
@@ -344,7 +342,20 @@ def check_schema(conn: sqlite3.Connection, where: str) -> None:
     if not found <= expected:
         kind, name, _ = sorted(found - expected, key=str)[0]
         raise StateCorrupt(f"not a srtbuild build state (it holds {kind} {name!r}); delete it to rebuild everything",
-                           where)
+                           os.path.abspath(where))
+
+
+def check_state(state_file: str) -> None:
+    """Refuse, in one line, a state that is not srtbuild's (as reading it would), without
+    changing anything: for runs that would otherwise first meet it inside doit."""
+    if not os.path.exists(state_file):
+        return
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _open_readonly(state_file, tmp).close()
+    except sqlite3.DatabaseError as exc:
+        raise StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything",
+                           os.path.abspath(state_file)) from None
 
 
 def _sized(path: str, limit: int) -> int | None:
@@ -356,7 +367,7 @@ def _sized(path: str, limit: int) -> int | None:
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1 or st.st_size > limit:
         raise StateCorrupt("not a srtbuild build state (not a plain file, or far too large); delete it to "
-                           "rebuild everything", path)
+                           "rebuild everything", os.path.abspath(path))
     return st.st_size
 
 
@@ -390,11 +401,47 @@ def read_values(state_file: str, task_ids: list[str] | None = None) -> dict[str,
                 else:
                     rows = [r for t in task_ids for r in conn.execute(
                         "select task_id, task_data from doit where task_id=?", (t,))]
-                return {task_id: json.loads(data) for task_id, data in rows}
+                found = {task_id: clean_row(data) for task_id, data in rows}
+                return {task_id: data for task_id, data in found.items() if data is not None}
             finally:
                 conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
+        raise StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything",
+                           os.path.abspath(state_file)) from None
+
+
+MAX_ROW_CHARS = 1024 * 1024  # a task's row is a few hundred bytes; a huge one is not ours
+
+
+def clean_row(text: Any) -> dict | None:
+    """A task's row as doit may use it. The state lives in the output folder, where others
+    can write: a row that is not what doit and srtbuild write (not JSON, nested without
+    end, huge, odd types) is dropped, field by field or whole, and its task simply runs
+    again, as if it had never been built."""
+    if not isinstance(text, str) or len(text) > MAX_ROW_CHARS:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    clean: dict = {}
+    for key, value in data.items():
+        if key == "_values_:":
+            ok = isinstance(value, dict)
+        elif key == "deps:":
+            ok = isinstance(value, list) and all(isinstance(d, str) for d in value)
+        elif key == "checker:":
+            ok = isinstance(value, str)
+        elif key == "out:":
+            ok = isinstance(value, list)
+        else:  # a file's state: [mtime, size, md5]
+            ok = (isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) for v in value[:2])
+                  and isinstance(value[2], str))
+        if ok:
+            clean[key] = value
+    return clean
 
 
 class Brief(NamedTuple):
@@ -404,7 +451,7 @@ class Brief(NamedTuple):
     build: str | None
     status: str | None
     md5: str | None  # of the source bytes the task processed
-    out: str | None  # JSON [mtime_ns, size] of the output as it was written
+    out: str | None  # JSON [mtime_ns, size, md5] of the output as it was written
     checker: str | None
     deps: str | None  # JSON list of the file dependencies
     own: str | None  # JSON state [mtime, size, md5] of the task's own file dependency
@@ -442,9 +489,10 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
         "case when instr(task_id, '\"') or instr(task_id, '\\') then null "
         "else json_extract(task_data, '$.\"' || ? || substr(task_id, ?) || '\"') end"
         + (", " + columns if columns else "")
-        + " from doit where substr(task_id, 1, ?) = ?"
+        + " from doit where substr(task_id, 1, ?) = ? and length(task_data) <= ? and json_valid(task_data)"
     )
-    params = [n + 1, _json_key(dep_prefix) or "", n + 1, *[k for k in shared_paths if k is not None], n, task_prefix]
+    params = [n + 1, _json_key(dep_prefix) or "", n + 1, *[k for k in shared_paths if k is not None], n, task_prefix,
+              MAX_ROW_CHARS]
     try:
         with tempfile.TemporaryDirectory() as tmp:
             conn = _open_readonly(state_file, tmp)
@@ -454,4 +502,15 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
                 conn.close()
     except sqlite3.DatabaseError as exc:
         raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
-    return {row[0]: Brief(*row[1:8], tuple(row[8:])) for row in rows}
+    # json_extract gives numbers as numbers and strings unquoted: anything but the text
+    # srtbuild writes (strings, and arrays as JSON text) is dropped as above.
+    return {row[0]: Brief(*(_text(v) for v in row[1:4]), _array(row[4]), _text(row[5]), _array(row[6]),
+                          _array(row[7]), tuple(_array(v) for v in row[8:])) for row in rows}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _array(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith("[") else None

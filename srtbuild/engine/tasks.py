@@ -124,7 +124,7 @@ class Current(UptodateCalculator):
         if not (isinstance(own, (list, tuple)) and len(own) == 3) or own[2] != values.get("md5"):
             return False
         try:
-            st = os.stat(output)
+            st = os.lstat(output)  # a link in place of the output is not the output
         except OSError:
             return False
         stamp = self.get_val(task.name, OUT_KEY) or values.get("out")

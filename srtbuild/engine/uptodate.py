@@ -20,6 +20,7 @@ from srtbuild import __version__
 from srtbuild.confined import OutputRoot
 from srtbuild.engine.discovery import Source
 from srtbuild.engine.state import read_briefs, read_values
+from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
 from srtbuild.subtitles.reader import MAX_BYTES
 
@@ -44,11 +45,15 @@ def file_md5(path: str) -> str:
             raise OSError(errno.EINVAL, "not a regular file", path)
         if st.st_size > MAX_BYTES:
             raise OSError(errno.EFBIG, "too large for a subtitle file", path)
-        while True:
-            block = os.read(fd, 1 << 16)  # EAGAIN (an OSError) where no data can come
+        left = MAX_BYTES + 1  # /proc files say they are empty and never end
+        while left > 0:
+            block = os.read(fd, min(1 << 16, left))  # EAGAIN (an OSError) where no data can come
             if not block:
                 break
             digest.update(block)
+            left -= len(block)
+        if left <= 0:
+            raise OSError(errno.EFBIG, "too large for a subtitle file", path)
     finally:
         os.close(fd)
     return digest.hexdigest()
@@ -148,12 +153,19 @@ class _Check:
         folder, _, name = path.rpartition(os.sep)
         names = self.listings.get(folder)
         if names is None:
+            # Regular files only (the kind is in the listing, no stat needed): a link or a
+            # folder planted at a sidecar's name is not one.
             try:
-                names = frozenset(os.listdir(os.path.join(self.base, folder)))
+                with os.scandir(os.path.join(self.base, folder)) as it:
+                    names = frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
             except FileNotFoundError:
                 names = frozenset()
             except OSError:  # a path longer than the system takes: one folder at a time
-                names = frozenset(n for n, _ in self.root.entries(self.where.under_output(folder)))
+                try:
+                    names = frozenset(n for n, st in self.root.entries(self.where.under_output(folder))
+                                      if stat.S_ISREG(st.st_mode))
+                except (OSError, SrtbuildError):
+                    names = frozenset()
             self.listings[folder] = names
         return name in names
 
@@ -195,12 +207,15 @@ class _Check:
         return None if verdict == "same" else REFRESH if verdict == "touched" else "output changed since it was written"
 
     def _out_stat(self, path: str) -> os.stat_result | None:
-        try:
-            return os.stat(self.prefix + path if path[0] != os.sep else path)
+        try:  # lstat: a link in place of an output is not the output
+            return os.lstat(self.prefix + path if path[0] != os.sep else path)
         except FileNotFoundError:
             return None
         except OSError:  # a path longer than the system takes: one folder at a time
-            return self.root.stat(self.where.under_output(path))
+            try:
+                return self.root.stat(self.where.under_output(path))
+            except (OSError, SrtbuildError):
+                return None
 
     def _dep(self, path: str, state_text: str | None, state: Any, shared: bool) -> str | None:
         """None if unchanged, REFRESH if only the mtime moved, else the reason."""
@@ -217,7 +232,9 @@ class _Check:
         verdict = compare_state(os.path.join(self.base, path), st, state)
         return None if verdict == "same" else REFRESH if verdict == "touched" else changed
 
-    def _deps(self, src: Source, deps: list[str], states: list[tuple[str | None, Any]]) -> str | None:
+    def _deps(self, src: Source, deps: Any, states: list[tuple[str | None, Any]]) -> str | None:
+        if not (isinstance(deps, list) and all(isinstance(d, str) for d in deps)):
+            return "source changed"
         if set(deps) != {src.source, *self.shared}:
             return "glossary files changed"
         refresh = False

@@ -99,6 +99,8 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
     err = row["error"]
     _need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
                           and (err.get("line") is None or _count(err.get("line")))))
+    if err is not None and not err["message"].isprintable():  # shown on terminals and in CSV
+        row["error"] = {"message": err["message"].encode("unicode_escape").decode("ascii"), "line": err.get("line")}
     _need(row["encoding"] is None or isinstance(row["encoding"], str))
     return row
 
@@ -249,6 +251,9 @@ class _Scan:
             listing = self.root.entries(path)
         except LinkRefused:
             return  # not a folder (guard_state refuses a run before this for the root)
+        except OSError as exc:  # its sidecars are unknown: their sources show as having no result
+            self.warnings.append(f"{self.root.shown(path)}: cannot list: {exc.strerror or exc}")
+            return
         if not listing and self.root.stat(path) is None:
             return
         before = self.old.get(folder)
@@ -271,10 +276,13 @@ class _Scan:
                 subdirs.append(name)
             elif _leftover(name, st, self.started):
                 self.root.unlink(f"{path}/{name}")
+            elif name.endswith(SIDECAR_SUFFIX) and (stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode)
+                                                    or stat.S_ISSOCK(st.st_mode)):
+                self.root.unlink(f"{path}/{name}")  # not ours to keep: its source runs again
             elif name.endswith(SIDECAR_SUFFIX) and stat.S_ISREG(st.st_mode):
                 target = want.get(name)
                 if target is None:
-                    if not self._protected(source_folder(folder)):
+                    if not self._protected(source_folder(folder) or ""):
                         self._remove(folder, name)
                     continue
                 old = before.files.get(name) if before else None
@@ -291,11 +299,11 @@ class _Scan:
         # Files were written in this folder's twin in the output tree: sweep it too.
         twin = source_folder(folder)
         try:
-            for name, st in self.root.entries(twin):
+            for name, st in self.root.entries(twin) if twin is not None else []:
                 if _leftover(name, st, self.started):
                     self.root.unlink(f"{twin}/{name}" if twin else name)
-        except LinkRefused:
-            pass  # a link now: nothing of ours is in there
+        except (LinkRefused, OSError):
+            pass  # a link now, or unreadable: nothing of ours to sweep there
         return _Folder(files, sorted(subdirs), tally)
 
     def _protected(self, folder: str) -> bool:
@@ -307,11 +315,14 @@ class _Scan:
         if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
             return old, None
         try:
-            data = json.loads(self.root.read(path, MAX_SIDECAR_BYTES + 1))
+            blob = self.root.read(path, MAX_SIDECAR_BYTES + 1)
+            if len(blob) > MAX_SIDECAR_BYTES:
+                raise ValueError("far too large")
+            data = json.loads(blob)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             row = _row(target.name, target.output, data)
-        except (OSError, ValueError, TypeError, SrtbuildError) as exc:
+        except (OSError, ValueError, TypeError, RecursionError, SrtbuildError) as exc:
             row = pending_row(target.name, target.output)
             row["status"] = "failed"
             row["error"] = {"message": f"unreadable sidecar ({_short(exc)}); removed, so the file is "
@@ -328,6 +339,7 @@ class _Scan:
 
 METRICS = f"{STATE_DIR}/metrics"
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # about 250,000 files; a larger one was not made by srtbuild
 
 
 def remove_sidecar(root: OutputRoot, folder: str, sidecar: str) -> tuple[str, str | None]:
@@ -335,25 +347,31 @@ def remove_sidecar(root: OutputRoot, folder: str, sidecar: str) -> tuple[str, st
     as names under the output root: never through a link. Returns the source's name as
     shown, and a warning if its output could not be deleted."""
     prefix = f"{folder}/" if folder else ""  # under the metrics root
-    out_prefix = f"{source_folder(folder)}/" if folder else ""  # under the output root
+    out_folder = source_folder(folder)
     base: str | None = sidecar[: -len(SIDECAR_SUFFIX)]
-    if sidecar_name(base) != sidecar:  # a long name, cut short: the sidecar says whose
+    if out_folder is None or sidecar_name(base) != sidecar:
+        # A long name, cut short: the sidecar says whose it is, and the name it would
+        # have must be this one.
+        base = None
         try:
             data = json.loads(root.read(f"{METRICS}/{prefix}{sidecar}", MAX_SIDECAR_BYTES + 1))
             rel = unescape_name(str(data["path"]))
-            base = rel.rpartition("/")[2]
-            if rel != out_prefix + base or sidecar_name(base) != sidecar:
-                base = None
-        except (OSError, ValueError, TypeError, KeyError, SrtbuildError):
-            base = None
+            head, _, tail = rel.rpartition("/")
+            if metrics_folder(head) == folder and sidecar_name(tail) == sidecar:
+                out_folder, base = head, tail
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, SrtbuildError):
+            pass
+    out_prefix = f"{out_folder}/" if out_folder else ""  # under the output root
     root.unlink(f"{METRICS}/{prefix}{sidecar}")
-    shown = escape_name(out_prefix + (base if base is not None else sidecar))
+    shown = escape_name((out_prefix or prefix) + (base if base is not None else sidecar))
     if base is None:
         return shown, None
     try:
         root.unlink(out_prefix + base)
         if folder:
-            root.prune(source_folder(folder))
+            root.prune(f"{METRICS}/{folder}")
+        if out_folder:
+            root.prune(out_folder)
     except LinkRefused as exc:  # its folder is now a link: nothing is deleted through it
         return shown, f"{escape_name(out_prefix + base)}: output not removed: {exc}"
     return shown, None
@@ -411,7 +429,10 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
             entry = make_entry(pending_row(src.name, src.output))
         entries.append(entry)
     if scan.changed or scan.fresh.keys() != folders.keys():
-        root.write(cache, _dump_cache(scan.fresh, keep))
+        try:
+            root.write(cache, _dump_cache(scan.fresh, keep))
+        except (OSError, SrtbuildError) as exc:  # a folder in its place, say: the next run reads all again
+            warnings.append(f"{root.shown(cache)}: cannot write the cache ({_short(exc)})")
     total = Tally()
     for found in scan.fresh.values():
         total.merge(found.tally, keep)
@@ -445,7 +466,7 @@ def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
 
 def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, _Folder], int]:
     try:
-        blob = root.read(cache)
+        blob = root.read(cache, MAX_CACHE_BYTES + 1)
     except FileNotFoundError:
         return {}, 0
     except (OSError, SrtbuildError) as exc:
@@ -464,8 +485,13 @@ def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict
             _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
             files = _entries(f["files"])
             folders[name] = _Folder(files, subdirs, Tally.load(f["tally"]))
+        _need(len(blob) <= MAX_CACHE_BYTES)
+        # Rows are spliced into report.json as they are: together they must read as JSON
+        # objects and nothing else, or one row could close the list and forge the totals.
+        rows = json.loads("[" + ",".join(e.json for f in folders.values() for e in f.files.values()) + "]")
+        _need(all(type(row) is dict for row in rows))
         return folders, keep
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
         return {}, 0
 
