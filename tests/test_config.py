@@ -57,6 +57,7 @@ def test_nearest_config_upward_is_used(tmp_path):
     ("encoding: undefined\n", "encoding: 'undefined' cannot decode text files"),
     ("quality: {max_cps: .inf}\n", "quality.max_cps: expected a finite number, got inf"),
     ("language: klingon\n", "language: unknown language code 'klingon'"),
+    ("pipeline: [{fillers: {words: [\"\"]}}]\n", "pipeline[0].fillers.words: expected no empty string in the list"),
 ])
 def test_errors_name_file_line_column_and_key(tmp_path, text, expected):
     message = error_of(tmp_path, text)

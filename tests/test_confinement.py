@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from buildrepo import (
+    ENV,
     GOOD,
     batch,
     build_cmd,
@@ -331,3 +332,87 @@ def test_doit_clean_also_removes_outputs_of_sources_deleted_since(built: Path) -
     assert doit("clean", cwd=built).returncode == 0
     left = sorted(str(p.relative_to(built / "build")) for p in (built / "build").rglob("*"))
     assert left == [".srtbuild", ".srtbuild/state.sqlite", ".srtbuild/state.sqlite.lock"]
+
+
+@pytest.mark.parametrize("damage", [
+    "[1]",
+    '{"_values_:": [1], "deps:": 7}',
+    '{"_values_:": {"status": "ok", "build": 5}, "deps:": [[1]], "lectures/a.srt": 5}',
+    "[" * 100_000 + "]" * 100_000,
+    "not json at all",
+])
+def test_damaged_state_rows_make_their_files_run_again(built: Path, damage: str) -> None:
+    import sqlite3
+
+    assert batch(built).returncode == 0
+    conn = sqlite3.connect(built / "build/.srtbuild/state.sqlite")
+    conn.execute("update doit set task_data=? where task_id='process:a.srt'", (damage,))
+    conn.commit()
+    conn.close()
+    for args in (("--dry-run",), ("--force",), ()):
+        run = batch(built, *args)
+        assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    status = doit("list", "--all", "--status", cwd=built)
+    assert status.returncode == 0 and "Traceback" not in status.stderr
+
+
+def test_a_forged_cache_row_cannot_break_or_forge_the_report(built: Path) -> None:
+    import json
+
+    assert batch(built).returncode == 0 and batch(built).returncode == 0
+    cache = built / "build/.srtbuild/sidecars.cache"
+    data = json.loads(cache.read_text())
+    entry = next(iter(data["folders"][""]["files"].values()))
+    entry[2] = '{"path":"X"}],"totals":{"files":999},"x":[{"a":1}'
+    cache.write_text(json.dumps(data))
+    run = batch(built, "--export-report", "r.md")
+    assert run.returncode == 0 and "damaged cache ignored" in run.stderr, run.stderr
+    assert report(built)["totals"]["files"] == 3
+
+
+@linux
+def test_a_link_or_folder_at_a_sidecars_name_is_repaired(built: Path, outside: Path) -> None:
+    assert batch(built).returncode == 0
+    sidecar = built / "build/.srtbuild/metrics/a.srt.json"
+    sidecar.unlink()
+    sidecar.symlink_to(outside / "precious.txt")
+    output = built / "build/b.srt"
+    output.unlink()
+    output.symlink_to(outside / "b.srt")
+    before = tree(outside)
+    run = batch(built)
+    assert run.returncode == 0, run.stderr
+    assert processed(built) == 2 and sidecar.is_file() and not sidecar.is_symlink() and not output.is_symlink()
+    assert tree(outside) == before
+    assert batch(built).returncode == 0 and processed(built) == 0
+
+
+def test_long_names_are_removed_with_their_outputs(tmp_path: Path) -> None:
+    long_file = "F" * 250 + ".srt"
+    long_folder = "D" * 250 + ".json"
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, long_file: GOOD, f"{long_folder}/b.srt": GOOD})
+    for _ in range(2):
+        run = batch(repo)
+        assert run.returncode == 0, run.stderr
+    assert report(repo)["totals"]["succeeded"] == 3
+    (repo / "lectures" / long_file).unlink()
+    shutil.rmtree(repo / "lectures" / long_folder)
+    run = batch(repo)
+    assert run.returncode == 0, run.stderr
+    assert sorted(report(repo)["removed"]) == sorted([long_file, f"{long_folder}/b.srt"])
+    assert sorted(p.name for p in (repo / "build").iterdir()) == [".srtbuild", "a.srt"]
+    assert [p.name for p in (repo / "build/.srtbuild/metrics").iterdir()] == ["a.srt.json"]
+
+
+@linux
+def test_an_output_folder_bound_onto_the_input_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("bind mounts need root and unshare")
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
+    (repo / "bind").mkdir()
+    script = f"mount --bind {repo / 'lectures'} {repo / 'bind'} && {sys.executable} -m srtbuild batch lectures bind"
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=repo, env=ENV, capture_output=True, text=True)
+    if "mount:" in run.stderr:
+        pytest.skip(f"cannot bind-mount here: {run.stderr.strip()}")
+    assert run.returncode == 2 and "must not be (or contain) the input folder" in run.stderr, run.stderr
+    assert (repo / "lectures/a.srt").read_text() == GOOD

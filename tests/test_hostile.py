@@ -409,3 +409,59 @@ def test_the_summary_counts_the_memory_of_the_helper_too(tmp_path: Path) -> None
     assert run.returncode == 0, run.stderr
     peak = int(re.search(r"peak memory (\d+) MB, all processes", run.stderr).group(1))
     assert peak >= 100  # the main process alone holds about 30 MB; the helper reading 100,000 cues, far more
+
+
+@linux
+def test_a_proc_file_that_never_ends_fails_alone(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
+    (repo / "lectures/pagemap.srt").symlink_to("/proc/self/pagemap")  # size 0, endless
+    run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo, timeout=60)
+    assert run.returncode == 1 and "lectures/pagemap.srt: error:" in run.stderr, run.stderr
+    assert (repo / "build/a.srt").is_file()
+
+
+def test_pathological_patterns_are_refused_or_fast(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "b.srt": GOOD})
+    run = run_alone(build_cmd("batch", "lectures", "build", "--pattern", "*" * 24 + "a.srt"), cwd=repo, timeout=30)
+    assert run.returncode == 0 and report(repo)["totals"]["files"] == 1
+    run = srtbuild("batch", "lectures", "build", "--pattern", "*a" * 9, cwd=repo)
+    assert run.returncode == 2 and "more than 8 wildcards" in run.stderr
+
+
+def test_long_folder_names_that_end_like_sidecars(tmp_path: Path) -> None:
+    for name in ("D" * 250 + ".json", "T" * 254 + "~"):
+        repo = make_repo(tmp_path / name[0], {f"{name}/b.srt": GOOD, "a.srt": GOOD})
+        for _ in range(2):
+            run = batch(repo)
+            assert run.returncode == 0, run.stderr
+            assert report(repo)["totals"]["succeeded"] == 2
+        assert srtbuild("batch", "lectures", "build", "--dry-run", cwd=repo).returncode == 0
+
+
+@linux
+def test_an_unreadable_metrics_folder_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    user = unprivileged()
+    if user is None:
+        pytest.skip("permissions cannot be tested here: running as root without setpriv")
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "sub/b.srt": GOOD})
+    assert batch(repo).returncode == 0
+    (repo / "build/.srtbuild/metrics/sub").chmod(0)
+    try:
+        run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo, user=user)
+        assert run.returncode in (1, 2) and "Traceback" not in run.stderr and "internal error" not in run.stderr
+        assert "metrics/sub" in run.stderr, run.stderr
+    finally:
+        (repo / "build/.srtbuild/metrics/sub").chmod(0o755)
+
+
+@linux
+def test_exports_never_wait_for_a_reader_and_a_closed_stdout_is_no_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
+    os.mkfifo(repo / "fifo")
+    run = run_alone(build_cmd("batch", "lectures", "build", "--export-report", "fifo"), cwd=repo, timeout=30)
+    assert run.returncode == 2 and "fifo: cannot write the report there: nothing is reading from it" in run.stderr
+    assert srtbuild("batch", "lectures", "build", "--export-report", "", cwd=repo).returncode == 2
+    closed = subprocess.run(build_cmd("batch", "lectures", "build", "--dry-run"), cwd=repo, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True,
+                            preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr, closed.stderr

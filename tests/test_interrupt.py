@@ -213,3 +213,23 @@ def test_a_killed_doit_worker_does_not_hang_the_run(tmp_path: Path, reference: d
     rep = report(repo)
     assert rep["totals"]["succeeded"] == FILES and rep["totals"]["failed"] == 0
     assert outputs(repo) == reference
+
+
+def test_plain_doit_stops_in_one_line_when_a_worker_is_killed_or_on_ctrl_c(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(FILES, CUES))
+    for stop in ("worker", "ctrl-c"):
+        run = subprocess.Popen([sys.executable, "-m", "doit", "-n", "2"], cwd=repo, env=ENV, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        wait_for(lambda: sidecars(repo) >= 2 and len(children(run.pid)) >= 2)
+        if stop == "worker":
+            os.kill(children(run.pid)[0], signal.SIGKILL)
+        else:
+            os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=60)  # doit alone would wait for a killed worker forever
+        assert run.returncode == 130, err
+        assert "Traceback" not in err
+        assert ("was killed by SIGKILL; doit cannot go on without it" if stop == "worker" else "interrupted") in err
+        assert_nothing_left(run.pid)
+    done = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert report(repo)["totals"]["succeeded"] == FILES

@@ -9,7 +9,13 @@ import time
 
 import pytest
 
-from srtbuild.processes import MemorySampler, adopt_orphans, descendants, end_children, tree_rss_bytes
+from srtbuild.processes import (
+    MemorySampler,
+    adopt_orphans,
+    descendants,
+    end_children,
+    tree_rss_bytes,
+)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl: Linux")
 

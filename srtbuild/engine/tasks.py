@@ -117,7 +117,7 @@ class Current(UptodateCalculator):
         return ("srtbuild's check (built with these settings and this srtbuild, succeeded, its "
                 "state holds the bytes it processed, and its output is as it was written)")
 
-    def __call__(self, task: Any, values: dict, source: str, output: str) -> bool:
+    def __call__(self, task: Any, values: dict, source: str, output: str, sidecar: str) -> bool:
         if values.get("build") != self.key or values.get("status") not in DONE:
             return False
         own = self.get_val(task.name, source)
@@ -125,6 +125,8 @@ class Current(UptodateCalculator):
             return False
         try:
             st = os.lstat(output)  # a link in place of the output is not the output
+            if not stat.S_ISREG(os.lstat(sidecar).st_mode):  # nor one in place of the sidecar
+                return False
         except OSError:
             return False
         stamp = self.get_val(task.name, OUT_KEY) or values.get("out")
@@ -302,7 +304,7 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
             "actions": [(process_action, (job, settings, key, build.stop_on_error, memory_mb))],
             "file_dep": [src.source, *shared_deps],
             "targets": [src.output, src.sidecar],
-            "uptodate": [(current, (src.source, src.output), {})],
+            "uptodate": [(current, (src.source, src.output, src.sidecar), {})],
             "clean": [(clean_source, (out_root, (job.output, job.sidecar)))],
         }
 

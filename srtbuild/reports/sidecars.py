@@ -14,6 +14,7 @@ import heapq
 import io
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -338,6 +339,7 @@ class _Scan:
 
 
 METRICS = f"{STATE_DIR}/metrics"
+_CUT_SHORT = re.compile(r"~[0-9a-f]{16}\.json\Z")  # a sidecar name cut short (srtbuild.names)
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # about 250,000 files; a larger one was not made by srtbuild
 
@@ -349,10 +351,11 @@ def remove_sidecar(root: OutputRoot, folder: str, sidecar: str) -> tuple[str, st
     prefix = f"{folder}/" if folder else ""  # under the metrics root
     out_folder = source_folder(folder)
     base: str | None = sidecar[: -len(SIDECAR_SUFFIX)]
-    if out_folder is None or sidecar_name(base) != sidecar:
-        # A long name, cut short: the sidecar says whose it is, and the name it would
-        # have must be this one.
-        base = None
+    if out_folder is None or _CUT_SHORT.search(sidecar):
+        # A long name, cut short (see srtbuild.names): the sidecar says whose it is, and
+        # that source's sidecar must be this one.
+        if out_folder is None:
+            base = None
         try:
             data = json.loads(root.read(f"{METRICS}/{prefix}{sidecar}", MAX_SIDECAR_BYTES + 1))
             rel = unescape_name(str(data["path"]))
