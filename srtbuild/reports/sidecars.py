@@ -489,10 +489,14 @@ def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict
             files = _entries(f["files"])
             folders[name] = _Folder(files, subdirs, Tally.load(f["tally"]))
         _need(len(blob) <= MAX_CACHE_BYTES)
+        del blob, data
         # Rows are spliced into report.json as they are: together they must read as JSON
         # objects and nothing else, or one row could close the list and forge the totals.
-        rows = json.loads("[" + ",".join(e.json for f in folders.values() for e in f.files.values()) + "]")
-        _need(all(type(row) is dict for row in rows))
+        # A folder at a time: the decoded rows are dropped at once.
+        for f in folders.values():
+            if f.files:
+                rows = json.loads("[" + ",".join(e.json for e in f.files.values()) + "]")
+                _need(len(rows) == len(f.files) and all(type(row) is dict for row in rows))
         return folders, keep
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
