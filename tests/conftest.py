@@ -25,3 +25,15 @@ needs_corpus = pytest.mark.skipif(
 def srt(*cues: tuple[str, str, str]) -> str:
     """Build canonical SRT text from (start, end, text) triples."""
     return "".join(f"{i}\n{a} --> {b}\n{t}\n\n" for i, (a, b, t) in enumerate(cues, 1))
+
+
+@pytest.fixture()
+def user() -> list[str]:
+    """A command prefix under which file permissions apply (see buildrepo.unprivileged);
+    the test is skipped, saying why, where there is none."""
+    from buildrepo import unprivileged
+
+    prefix = unprivileged()
+    if prefix is None:
+        pytest.skip("permissions cannot be tested here: running as root without setpriv")
+    return prefix

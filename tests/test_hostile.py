@@ -25,7 +25,6 @@ from buildrepo import (
     run_alone,
     session_members,
     srtbuild,
-    unprivileged,
     wait_for,
 )
 from conftest import srt
@@ -144,10 +143,7 @@ EXPECTED_ERRORS = {
 
 @linux
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sources_that_cannot_be_read_fail_alone(tmp_path: Path, jobs: str) -> None:
-    user = unprivileged()
-    if user is None:
-        pytest.skip("permissions cannot be tested here: running as root without setpriv")
+def test_sources_that_cannot_be_read_fail_alone(tmp_path: Path, jobs: str, user: list[str]) -> None:
     root = tmp_path / "repo"
     try:
         _hostile_tree(root)
@@ -170,10 +166,7 @@ def test_sources_that_cannot_be_read_fail_alone(tmp_path: Path, jobs: str) -> No
 
 
 @linux
-def test_an_unlistable_folder_keeps_its_outputs(tmp_path: Path) -> None:
-    user = unprivileged()
-    if user is None:
-        pytest.skip("permissions cannot be tested here: running as root without setpriv")
+def test_an_unlistable_folder_keeps_its_outputs(tmp_path: Path, user: list[str]) -> None:
     root = make_repo(tmp_path / "repo", {"a.srt": GOOD, "sub/kept.srt": GOOD})
     assert run_alone(build_cmd("batch", "lectures", "build"), cwd=root, user=user).returncode == 0
     (root / "lectures/sub").chmod(0)
@@ -439,10 +432,7 @@ def test_long_folder_names_that_end_like_sidecars(tmp_path: Path) -> None:
 
 
 @linux
-def test_an_unreadable_metrics_folder_is_one_line_not_a_crash(tmp_path: Path) -> None:
-    user = unprivileged()
-    if user is None:
-        pytest.skip("permissions cannot be tested here: running as root without setpriv")
+def test_an_unreadable_metrics_folder_is_one_line_not_a_crash(tmp_path: Path, user: list[str]) -> None:
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD, "sub/b.srt": GOOD})
     assert batch(repo).returncode == 0
     (repo / "build/.srtbuild/metrics/sub").chmod(0)
