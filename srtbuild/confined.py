@@ -258,18 +258,21 @@ class OutputRoot:
         except FileNotFoundError:
             return None
 
+    def check_folder(self, rel: str) -> None:
+        """Refuse (LinkRefused) if the folder `rel`, or one on the way to it, exists and is
+        a symlink or not a folder; a folder not made yet is fine."""
+        try:
+            with self.folder(rel):
+                pass
+        except FileNotFoundError:
+            pass
+
     def check_plain(self, rel: str, single: bool = False) -> None:
         """Refuse if `rel`, or a folder on the way to it, exists and is a symlink: for
         files that other programs open by path (SQLite's database and journals). With
         `single`, refuse too a file that is not a regular file or has other hard links:
         another program writing into it in place would write into them."""
-        parts = _parts(rel)
-        try:
-            with self.folder("/".join(parts[:-1])):
-                pass
-        except FileNotFoundError:
-            return
-        st = self.stat(rel)
+        st = self.stat(rel)  # the folders on the way are refused as `folder` refuses them
         if st is None:
             return
         if stat.S_ISLNK(st.st_mode):

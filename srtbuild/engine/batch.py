@@ -115,7 +115,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     build = make_build(opts)
     if opts.verbosity >= 2:
-        config = build.run().config
+        config = build.config_file
         print(f"srtbuild: settings from {config}" if config else "srtbuild: default settings (no srtbuild.yaml found)",
               file=sys.stderr)
     if not build.sources and not build.unlisted:

@@ -296,10 +296,7 @@ def check_confined(where: Layout, sources: list[Source]) -> None:
         for under, name in (("", head), (f"{STATE_DIR}/metrics", metrics_folder(head))):
             rel = f"{under}/{name}" if under and name else (under or name)
             try:
-                with root.folder(rel):
-                    pass
-            except FileNotFoundError:
-                pass
+                root.check_folder(rel)
             except LinkRefused as exc:
                 raise UsageError(str(exc)) from None
             except OSError as exc:

@@ -42,6 +42,14 @@ class Build:
     def shown(self, path: str) -> str:
         return shown(self.where, path, self.cwd)
 
+    @property
+    def config_file(self) -> str | None:
+        """The srtbuild.yaml in use, absolute and as shown; None for the defaults."""
+        settings = self.settings
+        if not settings.path:
+            return None
+        return escape_name(os.path.join(settings.root, os.path.basename(settings.path)))
+
     def run(self) -> Run:
         """What the reports need to know of this build, as plain data."""
         settings = self.settings
@@ -49,8 +57,7 @@ class Build:
         return Run(
             input=escape_name(os.path.normpath(where.absolute(where.input))),
             output=os.path.normpath(where.absolute(where.output)),
-            config=(escape_name(os.path.join(settings.root, os.path.basename(settings.path)))
-                    if settings.path else None),
+            config=self.config_file,
             settings_digest=settings.digest(),
             sources=[Wanted(src.name, src.rel, src.name) for src in self.sources],  # the output mirrors the source
             unlisted=self.unlisted,

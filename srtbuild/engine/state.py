@@ -64,10 +64,12 @@ _SCHEMA = "CREATE TABLE doit (task_id text primary key, task_data text)"
 _SQLITE_SIDES = ("", "-wal", "-shm", "-journal", ".lock")
 
 
-def _unwritable(where: str, exc: OSError | sqlite3.Error) -> OutputUnwritable:
+def _unwritable(state_file: str, exc: OSError | sqlite3.Error) -> OutputUnwritable:
+    """The error for an output folder (the one holding .srtbuild/`state_file`) that cannot
+    be written."""
     why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return OutputUnwritable(f"cannot write the output folder ({why}); make it writable, or free space, "
-                            "and run again", where)
+                            "and run again", os.path.dirname(os.path.dirname(os.path.abspath(state_file))))
 
 
 def guard_state(state_file: str) -> None:
@@ -83,17 +85,13 @@ def guard_state(state_file: str) -> None:
         for side in _SQLITE_SIDES:
             root.check_plain(f"{name}/{os.path.basename(state_file)}{side}", single=True)
         for folder in ("metrics", "history"):  # refused now rather than after the work
-            try:
-                with root.folder(f"{name}/{folder}"):
-                    pass
-            except FileNotFoundError:
-                pass
+            root.check_folder(f"{name}/{folder}")
         # Read-only or full: said now, in one line, rather than by SQLite or the first file.
         probe = f"{name}/{TMP_PREFIX}probe-{os.getpid()}{TMP_SUFFIX}"
         root.write(probe, b"")
         root.unlink(probe)
     except OSError as exc:
-        raise _unwritable(root.path, exc) from None
+        raise _unwritable(state_file, exc) from None
 
 
 class RunLock:
@@ -126,7 +124,7 @@ class RunLock:
             if exc.errno == errno.ELOOP:
                 raise LinkRefused(f"{self.path}: is a symbolic link; srtbuild writes nothing through it "
                                   "(remove it, or choose another output folder)") from None
-            raise _unwritable(os.path.dirname(os.path.dirname(self.path)), exc) from None
+            raise _unwritable(self.path, exc) from None
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
             # A hard link to some other file (restored from an archive, say): writing the
@@ -213,7 +211,7 @@ class StateDB:
             if _damaged(exc):
                 self._refuse(StateCorrupt(f"the build state is unreadable ({exc}); delete it to rebuild everything",
                                           os.path.abspath(name)))
-            self._refuse(_unwritable(os.path.dirname(os.path.dirname(os.path.abspath(name))), exc))
+            self._refuse(_unwritable(name, exc))
         except BaseException:
             self._lock.release()
             raise
@@ -285,7 +283,7 @@ class StateDB:
     def _stop(self, exc: sqlite3.Error) -> None:
         """Disk full or made read-only during the run: what was committed stays; the rest
         runs again next time. Stop here, with one line."""
-        failure = _unwritable(os.path.dirname(os.path.dirname(os.path.abspath(self.name))), exc)
+        failure = _unwritable(self.name, exc)
         StateDB.failure = failure
         print(f"srtbuild: error: {failure}", file=sys.stderr)
         raise StateWriteFailed(failure.exit_code) from None

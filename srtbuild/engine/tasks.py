@@ -104,7 +104,7 @@ class Current(UptodateCalculator):
         super().__init__()
         self.key = key
         self._set_val: Any = None
-        self._hashes: dict[tuple[str, float, int], str] = {}  # shared deps (glossary) hash once
+        self._hashes: dict[tuple[str, int, int], str] = {}  # shared deps (glossary) hash once
         # doit inspects the signature of an uptodate callable for every task; computing it
         # once here saves most of a second per 10,000 tasks.
         self.__signature__ = inspect.signature(self.__call__)
@@ -137,24 +137,22 @@ class Current(UptodateCalculator):
             self._set_val(task.name, OUT_KEY, [st.st_mtime_ns, st.st_size, stamp[2]])
         for dep in task.file_dep:
             state = self.get_val(task.name, dep)
-            if not (isinstance(state, (list, tuple)) and len(state) == 3):
-                continue
             try:
                 st = os.stat(dep)
             except OSError:
                 continue  # the checker calls it changed
-            if st.st_mtime == state[0] or st.st_size != state[1] or not stat.S_ISREG(st.st_mode):
-                continue
-            ident = (dep, st.st_mtime, st.st_size)
-            digest = self._hashes.get(ident)
-            if digest is None:
-                try:
-                    digest = self._hashes[ident] = file_md5(dep)
-                except OSError:
-                    continue
-            if digest == state[2]:
-                self._set_val(task.name, dep, (st.st_mtime, st.st_size, digest))
+            if compare_state(dep, st, state, self._md5) == "touched":
+                self._set_val(task.name, dep, (st.st_mtime, st.st_size, state[2]))
         return True
+
+    def _md5(self, path: str) -> str:
+        """file_md5, once per file version: every task shares the glossary files."""
+        st = os.stat(path)
+        ident = (path, st.st_mtime_ns, st.st_size)
+        digest = self._hashes.get(ident)
+        if digest is None:
+            digest = self._hashes[ident] = file_md5(path)
+        return digest
 
 
 # One helper child per process that runs tasks (the main process, or each doit worker).

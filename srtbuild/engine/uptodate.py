@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from srtbuild import __version__
@@ -22,7 +23,7 @@ from srtbuild.engine.discovery import Source
 from srtbuild.engine.state import read_briefs, read_values
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
-from srtbuild.subtitles.reader import MAX_BYTES
+from srtbuild.subtitles.source import MAX_BYTES
 
 if TYPE_CHECKING:
     from srtbuild.engine.project import Build
@@ -59,35 +60,36 @@ def file_md5(path: str) -> str:
     return digest.hexdigest()
 
 
-def compare_state(path: str, st: os.stat_result, state: Any) -> str:
+def compare_state(path: str, st: os.stat_result, state: Any, md5: Callable[[str], str] = file_md5) -> str:
     """A file against the state doit saved of it, as doit's md5 check decides: "same"
     (same mtime), "touched" (new mtime, same bytes) or "changed" (other size or bytes,
     no usable state, not a regular file, unreadable). The one rule both the doit
     checker and the pre-doit check apply."""
-    if not stat.S_ISREG(st.st_mode) or not (isinstance(state, (list, tuple)) and len(state) == 3):
+    if not (stat.S_ISREG(st.st_mode) and isinstance(state, (list, tuple)) and len(state) == 3):
         return "changed"
     if st.st_mtime == state[0]:
         return "same"
-    if st.st_size != state[1]:
-        return "changed"
-    try:
-        return "touched" if file_md5(path) == state[2] else "changed"
-    except OSError:
-        return "changed"
+    return _rehashed(path, st, state, md5)
 
 
 def compare_output(path: str, st: os.stat_result, stamp: Any) -> str:
     """An output against the stamp [mtime_ns, size, md5] taken when it was written:
     "same", "touched" (new mtime, same bytes) or "changed" (a run killed after writing it
     and before saving its state; an edit by hand; no usable stamp)."""
-    if not (isinstance(stamp, list) and len(stamp) == 3):
+    if not (stat.S_ISREG(st.st_mode) and isinstance(stamp, list) and len(stamp) == 3):
         return "changed"
     if st.st_mtime_ns == stamp[0] and st.st_size == stamp[1]:
         return "same"
-    if st.st_size != stamp[1] or not stat.S_ISREG(st.st_mode):
+    return _rehashed(path, st, stamp)
+
+
+def _rehashed(path: str, st: os.stat_result, state: Any, md5: Callable[[str], str] = file_md5) -> str:
+    """The rest of both checks once the times differ: the same size and bytes ("touched")
+    or not ("changed")."""
+    if st.st_size != state[1]:
         return "changed"
     try:
-        return "touched" if file_md5(path) == stamp[2] else "changed"
+        return "touched" if md5(path) == state[2] else "changed"
     except OSError:
         return "changed"
 

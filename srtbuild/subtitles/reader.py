@@ -9,15 +9,14 @@ bytes, or a non-empty file without a single cue.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from srtbuild.errors import SubtitleError
 from srtbuild.subtitles.encoding import decode
 from srtbuild.subtitles.model import Cue, Document, Finding
+from srtbuild.subtitles.source import read_source
 from srtbuild.subtitles.timestamps import BROKEN, STRICT, format_ms, parse_lenient
 
-MAX_BYTES = 200 * 1024 * 1024  # refuse absurd inputs before reading them whole
 # No subtitle cue holds this much text (it would stay on screen for over an hour at 20
 # characters a second): a file that does is not a subtitle file, or is damaged beyond
 # what correcting it cue by cue can mend. Refused before any rule sees it.
@@ -221,12 +220,4 @@ def read_file(path: str | Path, encoding: str | None = None, display: str | None
               language: str | None = None) -> Document:
     """Read a subtitle file; `display` is the name used in messages (e.g. a relative path)."""
     name = display or str(path)
-    try:
-        with open(path, "rb") as fh:
-            # Not read(MAX_BYTES + 1): that reserves 200 MiB before reading a byte.
-            data = fh.read(min(os.fstat(fh.fileno()).st_size, MAX_BYTES) + 1)
-    except OSError as exc:
-        raise SubtitleError(f"cannot read: {exc.strerror or exc}", name) from None
-    if len(data) > MAX_BYTES:
-        raise SubtitleError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not a subtitle file", name)
-    return read_bytes(data, name, encoding, language)
+    return read_bytes(read_source(path, name), name, encoding, language)
