@@ -7,9 +7,12 @@ from typing import Any, Protocol
 from srtbuild.rules import (
     capitalization,
     glossary,
+    merge,
     normalize,
     punctuation,
     remove_empty,
+    rollup,
+    split,
     tags,
     timing,
     whitespace,
@@ -28,13 +31,16 @@ class Rule(Protocol):
     def apply(self, cues: list[Cue], options: dict, ctx: Context) -> list[Cue]: ...
 
 
-# The order here is the default pipeline: text clean-up first, then words, then the
-# rules that look at the whole text (empty cues, timing that depends on its length, wrap).
+# The order here is the default pipeline: text clean-up first (rolling captions undone as
+# soon as lines compare equal), then words, then the rules that shape cues: empty ones
+# removed, fragments joined, over-long ones split, then timing (which depends on each
+# cue's final text) and the line breaks.
 RULES: dict[str, Any] = {
     rule.NAME: rule
     for rule in (
         normalize,
         whitespace,
+        rollup,
         punctuation,
         tags,
         capitalization,
@@ -42,6 +48,8 @@ RULES: dict[str, Any] = {
         RepeatedWords,
         glossary,
         remove_empty,
+        merge,
+        split,
         timing,
         wrap,
     )

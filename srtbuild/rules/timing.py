@@ -1,28 +1,39 @@
-"""timing: repair and regularise cue times so every cue can be read.
+"""timing: repair and regularise cue times so every cue can be read, and never worsen one.
 
-Order of work for each cue, in start order: an end at or before the start is replaced by
-the duration the text needs; a duration over the maximum is capped; a duration under what
-the text needs (the minimum duration, and the time to read it at `max_cps`) is extended
-where there is room; the end is then pulled back so the gap to the next cue is at least
-`min_gap_ms`. Ends move before starts do: a start moves only when two cues start at the
-same moment. The result never has an overlap or a non-positive duration, and running the
-rule again changes nothing (each step only moves toward the same limits).
+Each cue needs `need` ms on screen: the minimum duration, or the time to read its text at
+`max_cps`, whichever is longer (capped at `max_duration_ms`). In start order:
+
+- an end at or before the start is replaced by start + need;
+- a cue longer than `max_duration_ms` is cut back to it only when that leaves it readable
+  at `max_cps` (over-long cues with much text are `split`'s job, not a cut's);
+- a cue that ends after the next one starts (less `min_gap_ms`) shares the conflict with
+  it: the earlier end moves back and the later start moves on, in proportion to their
+  text, never below what either needs when the two spans have room for both; when they do
+  not, the time is shared in proportion to what each needs;
+- a cue shorter than it needs is extended into free time only, up to the next cue's
+  start less `min_gap_ms`.
+
+A cue is shortened only to make room for a neighbour, and then by no more than its
+share. Nothing is left overlapping or of non-positive duration, and running the rule again
+changes nothing.
 """
 
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.text import visible
+from srtbuild.rules.layout import reading_chars
 from srtbuild.subtitles.model import Cue
 
 NAME = "timing"
-DOC = "End-before-start and zero durations repaired, out-of-order cues sorted, overlaps removed, durations raised to min_duration_ms and capped at max_duration_ms, gaps under min_gap_ms closed to it, ends extended toward max_cps where there is room."
+DOC = "End-before-start and zero durations repaired, out-of-order cues sorted, overlaps shared between the two cues by text length, durations raised to min_duration_ms and the reading time at max_cps where there is free time, capped at max_duration_ms only when the text stays readable, gaps under min_gap_ms opened."
 OPTIONS = (
     Option("min_duration_ms", "int", 833, "shortest duration a cue is raised to when there is room", 0, 3_600_000),
-    Option("max_duration_ms", "int", 7000, "longest duration a cue may keep", 1, 3_600_000),
+    Option("max_duration_ms", "int", 7000, "longest duration a cue may keep when its text stays readable", 1, 3_600_000),
     Option("min_gap_ms", "int", 83, "smallest gap between two cues (2 frames at 24 fps)", 0, 60_000),
     Option("max_cps", "number", 20, "reading speed, characters a second, that ends are extended toward", 1, 1000),
 )
+
+__all__ = ["apply", "reading_chars"]
 
 
 def check(options: dict) -> tuple[str, str] | None:
@@ -33,9 +44,33 @@ def check(options: dict) -> tuple[str, str] | None:
     return None
 
 
-def reading_chars(text: str) -> int:
-    """Characters a viewer reads: tags excluded, a line break counts as a space."""
-    return len(visible(text).strip())
+def _share(a_start: int, a_end: int, a_need: int, a_weight: int,
+           b_start: int, b_end: int, b_need: int, b_weight: int, gap: int) -> tuple[int, int, int]:
+    """Where the earlier cue should end and the later one start and end, when the earlier
+    reaches past the later's start less `gap`. A later cue shown entirely inside the
+    earlier one follows it and takes the rest of its time.
+
+    Each cue has a floor: the time it needs, or all it had if it had less. When both
+    floors fit with the gap, the conflict is shared by text weight within them. When they
+    do not, the gap gives way first (a small gap is a lesser fault than a cue too fast to
+    read); only a real overlap of two cues that both need their time shares the shortfall,
+    in proportion to the floors, so neither loses more than its share and neither gains."""
+    a_floor = min(a_need, max(a_end - a_start, 1))
+    b_floor = min(b_need, max(b_end - b_start, 1))
+    b_end = max(b_end, a_end)
+    room = b_end - a_start  # from the earlier start to the later end
+    if a_floor + gap + b_floor <= room:
+        conflict = a_end + gap - b_start
+        boundary = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
+        boundary = min(max(boundary, a_start + a_floor), b_end - gap - b_floor)
+        return boundary, boundary + gap, b_end
+    if a_floor + b_floor <= room:
+        boundary = a_start + a_floor
+        return boundary, boundary + (room - a_floor - b_floor), b_end
+    if room < 2:
+        return a_start + 1, a_start + 1, a_start + 2  # no room at all: the later cue is pushed on
+    keep_a = max(1, min(room - 1, room * a_floor // (a_floor + b_floor)))
+    return a_start + keep_a, a_start + keep_a, b_end
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
@@ -53,29 +88,37 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         cues = order
 
     count = len(cues)
+    chars = [reading_chars(c.text) for c in cues]
+    reading = [int(-(-n * 1000 // cps)) if cps else 0 for n in chars]
+    need = [min(max(min_dur, r, 1), max_dur) for r in reading]
     for i, cue in enumerate(cues):
         start, end = cue.start, cue.end
-        chars = reading_chars(cue.text)
-        need = min(max(min_dur, -(-chars * 1000 // cps) if cps else 0, 1), max_dur)
-        need = int(need)
         if end <= start:
-            end = start + need
+            end = start + need[i]
         if end - start > max_dur:
-            end = start + max_dur
-        if end - start < need:
-            end = start + need
+            # Cut to max_dur, but never below the time the text takes to read.
+            end = start + max(max_dur, min(end - start, reading[i]))
         if i + 1 < count:
             nxt = cues[i + 1]
+            if nxt.end <= nxt.start:
+                nxt.end = nxt.start + need[i + 1]
             if nxt.start <= start:
-                # Two cues start together: the only case where a start moves.
-                nxt_start = start + max(1, min(need, max_dur))
-                nxt.start = nxt_start + gap
+                # Two cues start together (untimed or duplicated times): the later in the
+                # file follows the earlier, which keeps what it needs.
+                end = start + min(max(end - start, 1), need[i])
+                nxt.start = end + gap
+                nxt.end = max(nxt.end, nxt.start + need[i + 1])
                 record(NAME, nxt.line)
-                if nxt.end < nxt.start:
-                    nxt.end = nxt.start
-            limit = nxt.start - gap
-            if end > limit:
-                end = limit if limit > start else nxt.start
+            elif end + gap > nxt.start:
+                end, new_start, new_end = _share(start, end, need[i], max(chars[i], 1), nxt.start,
+                                                 nxt.end, need[i + 1], max(chars[i + 1], 1), gap)
+                if (new_start, new_end) != (nxt.start, nxt.end):
+                    nxt.start, nxt.end = new_start, new_end
+                    record(NAME, nxt.line)
+            elif end - start < need[i]:
+                end = min(start + need[i], nxt.start - gap)
+        elif end - start < need[i]:
+            end = start + need[i]
         if end != cue.end:
             cue.end = end
             record(NAME, cue.line)

@@ -3,17 +3,19 @@
 A cue whose lines already fit keeps the author's breaks, except a two-line cue that fits
 on one line, which is joined (dialogue lines starting with `-` are never joined). A cue
 that does not fit is re-broken into the fewest lines that fit, choosing among those the
-most balanced breaks, with a preference for breaking after punctuation. Breaks happen
-only at spaces outside tags. The re-break depends only on the words, so wrapping again
-changes nothing.
+most balanced breaks, with a preference for breaking after punctuation or before a clause
+and against leaving an article or a preposition at a line end (the ranks of
+`srtbuild.rules.phrasing`, shared with `split`). Breaks happen only at spaces outside tags,
+never before a dash (the line would read as a speaker turn) or inside a number. The
+re-break depends only on the words, so wrapping again changes nothing. The work grows
+with the length of the text: each break position looks back at most one line.
 """
 
 from __future__ import annotations
 
-import re
-
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.text import visible
+from srtbuild.rules.layout import TOKEN, turns, width
+from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
 NAME = "wrap"
@@ -23,101 +25,46 @@ OPTIONS = (
     Option("max_lines", "int", 2, "lines a cue", 1, 1000),
 )
 
-_TOKEN = re.compile(r"(?:<[^<>]*>|\{\\[^{}]*\}|\S)+")
-_BREAK_AFTER = (",", ".", ";", ":", "!", "?")
+_INF = float("inf")
 
 
-def _vlen(s: str) -> int:
-    return len(visible(s))
-
-
-def _two_lines(words: list[str], widths: list[int], max_len: int, bonus: float) -> list[str] | None:
-    """The common case, in one pass: the best single break, or None if none fits."""
-    total = sum(widths) + len(widths) - 1
-    best, best_cost, left = -1, float("inf"), -1
+def _adjustments(words: list[str], phrase: Phrasing, bonus: float) -> list[float]:
+    """What a break before words[j] adds to a layout's cost (inf: no break there)."""
+    adj = [0.0] * (len(words) + 1)
     for j in range(1, len(words)):
-        left += widths[j - 1] + 1
-        right = total - left - 1
-        if left > max_len:
-            break
-        if right > max_len:
-            continue
-        cost = left * left + right * right - (bonus if words[j - 1].endswith(_BREAK_AFTER) else 0)
-        if cost < best_cost:
-            best, best_cost = j, cost
-    if best < 0:
-        return None
-    return [" ".join(words[:best]), " ".join(words[best:])]
+        rank = phrase.rank(words[j - 1], words[j])
+        adj[j] = (_INF if rank is None else -bonus if rank in (SENTENCE, CLAUSE)
+                  else -bonus / 2 if rank == BEFORE_CLAUSE else bonus / 2 if rank == DANGLING else 0.0)
+    return adj
 
 
-def _balanced(words: list[str], max_len: int, max_lines: int) -> list[str]:
-    """Fewest lines that fit; among those, least sum of squared lengths minus a bonus for
-    each break after punctuation. Dynamic programming over break positions."""
+def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
+            max_lines: int | None) -> list[str] | None:
+    """Best layout in exactly the fewest lines that fit (None when more than `max_lines`
+    are needed): least (lines, sum of squared line lengths + break adjustments). One
+    dynamic programme over break positions; each looks back at most one line's worth of
+    words, so the work grows with the number of words, not its square."""
     n = len(words)
-    widths = [_vlen(w) for w in words]
-    bonus = (max_len * 0.35) ** 2
-    if max_len < sum(widths) + n - 1 <= 2 * max_len + 1:
-        two = _two_lines(words, widths, max_len, bonus)
-        if two is not None:
-            return two
-    # n words need n - 1 spaces, and a break takes the place of one: k lines hold
-    # k * max_len + k - 1 characters.
-    fewest = max(1, -(-(sum(widths) + n) // (max_len + 1)))
-    if fewest > max_lines:
-        return _fewest_lines(words, widths, max_len, bonus)
-    # best[k][j]: cost of putting words[:j] on k lines; back pointers in prev. Only for
-    # text that may fit in max_lines, so k stays small.
-    inf = float("inf")
-    for lines in range(fewest, n + 1):
-        best = [[inf] * (n + 1) for _ in range(lines + 1)]
-        prev = [[0] * (n + 1) for _ in range(lines + 1)]
-        best[0][0] = 0.0
-        for k in range(1, lines + 1):
-            for j in range(k, n + 1):
-                width = -1
-                for i in range(j - 1, k - 2, -1):
-                    width += widths[i] + 1
-                    if width > max_len and i < j - 1:
-                        break
-                    if best[k - 1][i] == inf:
-                        continue
-                    cost = best[k - 1][i] + width * width
-                    if j < n and words[j - 1].endswith(_BREAK_AFTER):
-                        cost -= bonus
-                    if cost < best[k][j]:
-                        best[k][j] = cost
-                        prev[k][j] = i
-        if best[lines][n] < inf:
-            out: list[str] = []
-            j = n
-            for k in range(lines, 0, -1):
-                i = prev[k][j]
-                out.append(" ".join(words[i:j]))
-                j = i
-            return out[::-1]
-    return [" ".join(words)]
-
-
-def _fewest_lines(words: list[str], widths: list[int], max_len: int, bonus: float) -> list[str]:
-    """Text too long for max_lines: the fewest lines that fit, balanced as above, in one
-    pass over the words (each looks back at most one line's worth), so the time grows
-    with the length of the text, not with its square."""
-    n = len(words)
-    inf = (float("inf"), float("inf"))
-    best: list[tuple[float, float]] = [(0, 0.0)] + [inf] * n  # (lines, cost) of words[:j]
+    best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 2, _INF)] * n  # (lines, cost) of words[:j]
     prev = [0] * (n + 1)
     for j in range(1, n + 1):
+        extra = adj[j] if j < n else 0.0
+        if extra == _INF:
+            continue  # no line may end here
         width = -1
-        after_punct = j < n and words[j - 1].endswith(_BREAK_AFTER)
         for i in range(j - 1, -1, -1):
             width += widths[i] + 1
             if width > max_len and i < j - 1:
                 break
             lines, cost = best[i]
-            candidate = (lines + 1, cost + width * width - (bonus if after_punct else 0))
+            if cost == _INF:
+                continue
+            candidate = (lines + 1, cost + width * width + extra)
             if candidate < best[j]:
                 best[j] = candidate
                 prev[j] = i
+    if best[n][1] == _INF or (max_lines is not None and best[n][0] > max_lines):
+        return None
     out: list[str] = []
     j = n
     while j > 0:
@@ -127,35 +74,42 @@ def _fewest_lines(words: list[str], widths: list[int], max_len: int, bonus: floa
     return out[::-1]
 
 
-def wrap_text(text: str, max_len: int, max_lines: int) -> str:
+def _balanced(words: list[str], max_len: int, max_lines: int, phrase: Phrasing) -> list[str]:
+    widths = [width(w) for w in words]
+    adj = _adjustments(words, phrase, (max_len * 0.35) ** 2)
+    found = _layout(words, widths, adj, max_len, None)
+    if found is None:  # only breaks that may not be made: ignore the ranks
+        found = _layout(words, widths, [0.0] * (len(words) + 1), max_len, None)
+    return found or [" ".join(words)]
+
+
+def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> str:
     lines = text.split("\n")
-    fits = len(lines) <= max_lines and all(_vlen(line) <= max_len for line in lines)
-    # A line after the first that starts with `-` opens another speaker's turn.
-    turn_starts = [0] + [i for i, line in enumerate(lines) if i and visible(line).lstrip().startswith("-")]
-    dialogue = len(turn_starts) > 1
+    fits = len(lines) <= max_lines and all(width(line) <= max_len for line in lines)
+    speakers = turns(text)
+    dialogue = len(speakers) > 1
     if fits:
-        if len(lines) == 2 and not dialogue and _vlen(lines[0]) + 1 + _vlen(lines[1]) <= max_len:
+        if len(lines) == 2 and not dialogue and width(lines[0]) + 1 + width(lines[1]) <= max_len:
             return lines[0] + " " + lines[1]
         return text
     if dialogue:  # each speaker's turn starts a line of its own
-        bounds = turn_starts + [len(lines)]
-        turns = [" ".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
-        return "\n".join(wrap_text(turn, max_len, 1) for turn in turns)
-    words = _TOKEN.findall(text)
+        return "\n".join(wrap_text(" ".join(turn.split("\n")), max_len, 1, language) for turn in speakers)
+    words = TOKEN.findall(text)
     if not words:
         return text
-    return "\n".join(_balanced(words, max_len, max_lines))
+    return "\n".join(_balanced(words, max_len, max_lines, phrasing(language)))
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     max_len = options["max_line_length"]
     max_lines = options["max_lines"]
     clean: set[str] = ctx.known(NAME, options)  # texts wrap leaves as they are
+    language = ctx.language
     for cue in cues:
         text = cue.text
         if not text or (len(text) <= max_len and "\n" not in text) or text in clean:
             continue
-        new = wrap_text(text, max_len, max_lines)
+        new = wrap_text(text, max_len, max_lines, language)
         if new == text:
             clean.add(text)
         else:

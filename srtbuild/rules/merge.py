@@ -1,0 +1,97 @@
+"""merge: fragments of speech joined with their neighbours into cues worth reading.
+
+Word-level and fragmentary transcripts show one to three words at a time, each for a
+fraction of a second: the eye chases them and never reads a phrase. A cue is a fragment
+when it is shorter than `min_duration_ms` or has fewer than `min_chars` visible
+characters. A fragment is joined with the cue before or after it when all of these hold:
+
+- the joined cue still fits `max_lines` lines of `max_line_length`, lasts at most
+  `max_duration_ms` and reads at no more than `max_cps` characters a second;
+- the gap between the two is at most `max_gap_ms` (a longer pause is a new thought);
+- the first does not end a sentence while the second starts one (two sentences stay two
+  cues), and neither is a speaker turn of a dialog (a dash: another speaker speaks).
+
+Cues are joined left to right, so a run of fragments becomes one cue as long as the
+limits allow; a cue that was joined is not joined again in the same pass past the
+limits. The text is joined with a space and re-broken by `wrap`.
+"""
+
+from __future__ import annotations
+
+from srtbuild.rules.base import Context, Option
+from srtbuild.rules.layout import fits, reading_chars
+from srtbuild.rules.text import visible
+from srtbuild.subtitles.model import Cue
+
+NAME = "merge"
+DOC = "Fragments (shorter than min_duration_ms or fewer than min_chars characters) joined with a neighbour when the result fits max_lines x max_line_length, max_duration_ms and max_cps, the gap is at most max_gap_ms, and no sentence end, speaker change or long pause lies between."
+OPTIONS = (
+    Option("min_duration_ms", "int", 833, "a cue shorter than this is a fragment", 0, 3_600_000),
+    Option("min_chars", "int", 10, "a cue with fewer visible characters is a fragment", 0, 10_000),
+    Option("max_gap_ms", "int", 500, "longest pause a join may bridge", 0, 60_000),
+    Option("max_line_length", "int", 42, "characters a line (as wrap)", 1, 10_000),
+    Option("max_lines", "int", 2, "lines a cue (as wrap)", 1, 1000),
+    Option("max_duration_ms", "int", 7000, "longest a joined cue may last", 1, 3_600_000),
+    Option("max_cps", "number", 20, "fastest reading speed a joined cue may have, characters a second", 1, 1000),
+)
+
+_SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u266a")
+_CLOSERS = "\"'\u201d\u2019\u00bb)]"
+_DASHES = ("-", "\u2010", "\u2013", "\u2014")
+
+
+def check(options: dict) -> tuple[str, str] | None:
+    return None
+
+
+def _ends_sentence(text: str) -> bool:
+    return visible(text).rstrip().rstrip(_CLOSERS).endswith(_SENTENCE_END)
+
+
+def _starts_sentence(text: str) -> bool:
+    shown = visible(text).lstrip().lstrip("\"'\u201c\u2018\u00ab(\u00bf\u00a1")
+    return not shown[:1].islower()
+
+
+def _is_turn(text: str) -> bool:
+    """A cue with a speaker dash (at its start or on a later line) is someone speaking:
+    joining it with another cue would hide who speaks."""
+    return any(visible(line).lstrip().startswith(_DASHES) for line in text.split("\n"))
+
+
+def _fragment(cue: Cue, min_dur: int, min_chars: int) -> bool:
+    return cue.end - cue.start < min_dur or reading_chars(cue.text) < min_chars
+
+
+def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
+    min_dur = options["min_duration_ms"]
+    min_chars = options["min_chars"]
+    max_gap = options["max_gap_ms"]
+    max_len = options["max_line_length"]
+    max_lines = options["max_lines"]
+    max_dur = options["max_duration_ms"]
+    max_cps = float(options["max_cps"])
+    if len(cues) < 2:
+        return cues
+    out: list[Cue] = [cues[0]]
+    changed = False
+    for cue in cues[1:]:
+        last = out[-1]
+        if (
+            (_fragment(last, min_dur, min_chars) or _fragment(cue, min_dur, min_chars))
+            and last.start <= cue.start <= last.end + max_gap
+            and not (_ends_sentence(last.text) and _starts_sentence(cue.text))
+            and not _is_turn(last.text) and not _is_turn(cue.text)
+        ):
+            # One line: `wrap` lays the joined words out afresh.
+            text = " ".join(last.text.split("\n") + cue.text.split("\n"))
+            end = max(last.end, cue.end)
+            span = end - last.start
+            chars = reading_chars(text)
+            if span <= max_dur and chars * 1000 <= max_cps * span and fits(text, max_len, max_lines):
+                out[-1] = Cue(last.start, end, text, last.line)
+                ctx.changes.record(NAME, cue.line)
+                changed = True
+                continue
+        out.append(cue)
+    return out if changed else cues

@@ -1,0 +1,251 @@
+"""split: a cue too long to read is split into the fewest cues that can be read.
+
+Speech recognition writes segments of up to 30 seconds and hundreds of characters; no
+layout shows those in two lines, and cutting their time only makes them faster to read.
+A cue whose words need more than `max_lines` lines of `max_line_length`, or that lasts
+longer than `max_duration_ms` with enough text to share, becomes the fewest parts that
+fit. Among the ways to cut it into that many parts, the one chosen breaks at the best
+places (the end of a sentence, then clause punctuation, then before a conjunction or a
+relative word, then any word boundary) with parts of similar length. Never inside a word,
+between two parts of a number, or before a dash (that would read as a speaker turn).
+
+Each part gets the share of the cue's time its visible characters are of the whole, with
+`min_gap_ms` between parts, all inside the original cue's span. Formatting tags open at a
+cut are closed at the end of the part and opened again at the start of the next; a leading
+ASS override like `{\\an8}` is repeated on every part; a dialog splits at the speaker
+turns first. A cut is placed by the words alone, so splitting again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from srtbuild.rules.base import Context, Option
+from srtbuild.rules.layout import TOKEN, lines_needed, reading_chars, turns, width
+from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, WORD, Phrasing, phrasing
+from srtbuild.subtitles.model import Cue
+
+NAME = "split"
+DOC = "Cues that need more than max_lines lines of max_line_length, or last longer than max_duration_ms, split into the fewest cues that fit, at sentence ends, clause punctuation or before conjunctions; time shared by characters, tags closed and reopened."
+OPTIONS = (
+    Option("max_line_length", "int", 42, "characters a line (as wrap)", 1, 10_000),
+    Option("max_lines", "int", 2, "lines a cue (as wrap)", 1, 1000),
+    Option("max_duration_ms", "int", 7000, "longest a cue may last before it is split for time", 1, 3_600_000),
+    Option("min_gap_ms", "int", 83, "gap left between the parts of a split cue", 0, 60_000),
+    Option("min_chars", "int", 20, "a cue is split for time only if every part keeps this many characters", 1, 10_000),
+)
+
+# Cost of a cut by its rank (srtbuild.rules.phrasing); balance adds to it (see _parts).
+_COST = {SENTENCE: 0.0, CLAUSE: 1.0, BEFORE_CLAUSE: 2.5, WORD: 5.0, DANGLING: 9.0}
+_BALANCE = 3.0
+_ASS_LEAD = re.compile(r"\A(?:\{\\[^{}]*\})+")
+_FORMAT = re.compile(r"<(/?)(i|b|u|font)\b([^<>]*)>", re.IGNORECASE)
+
+
+def check(options: dict) -> tuple[str, str] | None:
+    return None
+
+
+def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, max_chars: int,
+           phrase: Phrasing) -> list[int]:
+    """Cut points (indexes into words) giving the fewest parts that each fit, then the
+    least cost. Each start looks ahead only as far as one part reaches, so the work
+    grows with the number of words, not its square."""
+    n = len(words)
+    ranks = [phrase.rank(words[j - 1], words[j]) for j in range(1, n)]
+    cut_cost = [0.0] + [None if r is None else _COST[r] for r in ranks] + [0.0]
+    # The fewest parts, by a greedy pass (greedy is optimal for this kind of limit), gives
+    # the length balance is measured against.
+    total = sum(widths) + n - 1
+    best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
+    prev = [0] * (n + 1)
+    for i in range(n):
+        parts_i, cost_i = best[i]
+        if parts_i > n:
+            continue
+        lines, current, chars = 0, -1, -1
+        for j in range(i + 1, n + 1):
+            w = widths[j - 1]
+            if current >= 0 and current + 1 + w <= max_len:
+                current += 1 + w
+            else:
+                lines += 1
+                current = w
+            chars += 1 + w
+            if j > i + 1 and (lines > max_lines or chars > max_chars):
+                break
+            cost = cut_cost[j]
+            if cost is None:
+                continue
+            candidate = (parts_i + 1, cost_i + cost)
+            if candidate[0] < best[j][0] or (candidate[0] == best[j][0] and candidate[1] < best[j][1]):
+                best[j] = candidate
+                prev[j] = i
+    count = best[n][0]
+    if count <= 1:
+        return []
+    # Second pass with the part count known: the same search, now also weighing balance.
+    ideal = total / count
+    scored: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
+    prev = [0] * (n + 1)
+    for i in range(n):
+        parts_i, cost_i = scored[i]
+        if parts_i > n:
+            continue
+        lines, current, chars = 0, -1, -1
+        for j in range(i + 1, n + 1):
+            w = widths[j - 1]
+            if current >= 0 and current + 1 + w <= max_len:
+                current += 1 + w
+            else:
+                lines += 1
+                current = w
+            chars += 1 + w
+            if j > i + 1 and (lines > max_lines or chars > max_chars):
+                break
+            cost = cut_cost[j]
+            if cost is None:
+                continue
+            off = (chars - ideal) / ideal
+            candidate = (parts_i + 1, cost_i + cost + _BALANCE * off * off)
+            if candidate[0] < scored[j][0] or (candidate[0] == scored[j][0] and candidate[1] < scored[j][1]):
+                scored[j] = candidate
+                prev[j] = i
+    cuts = []
+    j = n
+    while j > 0:
+        j = prev[j]
+        if j:
+            cuts.append(j)
+    return cuts[::-1]
+
+
+def _carry_tags(pieces: list[str]) -> list[str]:
+    """Close the formatting tags open at the end of each piece and open them again at
+    the start of the next, so every part is balanced on its own."""
+    out = []
+    carried: list[tuple[str, str]] = []  # (name, opening tag) in opening order
+    for piece in pieces:
+        text = "".join(tag for _, tag in carried) + piece
+        stack = list(carried)
+        for m in _FORMAT.finditer(piece):
+            name = m.group(2).lower()
+            if m.group(1):
+                for k in range(len(stack) - 1, -1, -1):
+                    if stack[k][0] == name:
+                        del stack[k]
+                        break
+            else:
+                stack.append((name, m.group(0)))
+        text += "".join(f"</{name}>" for name, _ in reversed(stack))
+        carried = stack
+        out.append(text)
+    return out
+
+
+def split_text(text: str, max_len: int, max_lines: int, max_chars: int, language: str) -> list[str]:
+    """The texts of the parts (one element when the text needs no split)."""
+    lead_m = _ASS_LEAD.match(text)
+    lead = lead_m.group(0) if lead_m else ""
+    body = text[len(lead):]
+    phrase = phrasing(language)
+    speakers = turns(body)
+    if len(speakers) > 1:
+        pieces = []
+        for group in _turn_groups(speakers, max_len, max_lines):
+            if len(group) > 1:
+                pieces.append("\n".join(group))
+            else:  # one speaker's turn: split by its words if it needs to be
+                pieces.extend(_by_words(group[0], max_len, max_lines, max_chars, phrase))
+    else:
+        pieces = _by_words(body, max_len, max_lines, max_chars, phrase)
+    if len(pieces) == 1:
+        return [text]
+    return [lead + piece for piece in _carry_tags(pieces)]
+
+
+def _one_line(turn: str, max_len: int) -> bool:
+    words = TOKEN.findall(turn)
+    return sum(width(w) for w in words) + len(words) - 1 <= max_len
+
+
+def _turn_groups(speakers: list[str], max_len: int, max_lines: int) -> list[list[str]]:
+    """Consecutive speaker turns share a part while each fits on a line of its own."""
+    groups: list[list[str]] = []
+    for turn in speakers:
+        last = groups[-1] if groups else None
+        if (last is not None and len(last) < max_lines and _one_line(turn, max_len)
+                and all(_one_line(t, max_len) for t in last)):
+            last.append(turn)
+        else:
+            groups.append([turn])
+    return groups
+
+
+def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: Phrasing) -> list[str]:
+    words = TOKEN.findall(text)
+    if not words:
+        return [text]
+    cuts = _parts(words, [width(w) for w in words], max_len, max_lines, max_chars, phrase)
+    if not cuts:
+        return [text]
+    bounds = [0] + cuts + [len(words)]
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur: int, min_chars: int) -> bool:
+    if duration > max_dur and reading_chars(text) >= 2 * min_chars:
+        return True
+    if len(text) <= max_len and "\n" not in text:
+        return False
+    return sum(lines_needed([width(w) for w in TOKEN.findall(t)], max_len) for t in turns(text)) > max_lines
+
+
+def _times(start: int, end: int, pieces: list[str], gap: int) -> list[tuple[int, int]]:
+    """Each part's span: the gaps between parts are taken first, the rest shared by
+    visible characters, so every part reads at the same speed."""
+    weights = [max(reading_chars(p), 1) for p in pieces]
+    total = sum(weights)
+    count = len(pieces)
+    span = max(end - start, 0)
+    gap = min(gap, span // (2 * count))
+    shown = span - gap * (count - 1)
+    spans = []
+    acc = 0
+    at = start
+    for k, w in enumerate(weights):
+        acc += w
+        stop = start + gap * k + shown * acc // total
+        spans.append((at, stop if k + 1 < count else end))
+        at = stop + gap
+    return spans
+
+
+def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
+    max_len = options["max_line_length"]
+    max_lines = options["max_lines"]
+    max_dur = options["max_duration_ms"]
+    gap = options["min_gap_ms"]
+    min_chars = options["min_chars"]
+    out: list[Cue] = []
+    changed = False
+    for cue in cues:
+        duration = cue.end - cue.start
+        if not cue.text or not _needs_split(cue.text, duration, max_len, max_lines, max_dur, min_chars):
+            out.append(cue)
+            continue
+        chars = reading_chars(cue.text)
+        max_chars = chars + 1_000_000
+        if duration > max_dur and chars >= 2 * min_chars:
+            # Split for time too: no part longer than max_dur, but none under min_chars.
+            parts_for_time = min(-(-duration // max_dur), chars // min_chars)
+            max_chars = max(-(-chars // parts_for_time), min_chars) if parts_for_time > 1 else max_chars
+        pieces = split_text(cue.text, max_len, max_lines, max_chars, ctx.language)
+        if len(pieces) == 1:
+            out.append(cue)
+            continue
+        for (start, end), piece in zip(_times(cue.start, cue.end, pieces, gap), pieces):
+            out.append(Cue(start, end, piece, cue.line))
+        ctx.changes.record(NAME, cue.line, len(pieces) - 1)
+        changed = True
+    return out if changed else cues
