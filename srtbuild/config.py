@@ -43,6 +43,7 @@ TOP_LEVEL: dict[str, tuple[str, Any]] = {
     "output_format": ("output_format", None),
     "timeout_s": ("number", 300),
     "memory_limit_mb": ("optional_int", None),
+    "max_dropped_share": ("number", 0.05),
     "report": ("report", None),
 }
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
@@ -78,6 +79,7 @@ class Settings:
     glossary_files: list[str] = field(default_factory=list)
     timeout_s: float = 300
     memory_limit_mb: int | None = None  # per helper, beyond what it starts with; None: automatic
+    max_dropped_share: float = 0.05  # a file that loses more of its cues to the reader fails
     report: dict = field(default_factory=lambda: dict(REPORT))
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -89,6 +91,7 @@ class Settings:
             "pipeline": [[name, opts] for name, opts in self.pipeline],
             "quality": self.quality,
             "output_format": self.output_format,
+            "max_dropped_share": self.max_dropped_share,
         }
 
     def digest(self) -> str:
@@ -288,6 +291,7 @@ def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str
     if not isinstance(value, list):
         checker.fail(("pipeline",), f"expected a list of rule names, got {_short(value)}")
     steps: list[tuple[str, dict]] = []
+    given_keys: list[set] = []
     files_read: list[str] = []
     known = ", ".join(RULES)
     for i, item in enumerate(value):
@@ -337,7 +341,27 @@ def _pipeline(checker: _Checker, value: Any, root: Path) -> tuple[list[tuple[str
             # The rule and the digest see the terms' content, not where they came from.
             options = {"terms": merged, "files": []}
         steps.append((name, options))
+        given_keys.append(set(given))
+    _share_limits(steps, given_keys)
     return steps, files_read
+
+
+# Limits that several rules apply and must agree on, by the rule that owns them: a cue
+# `split` leaves whole must be one `wrap` can lay out, and `merge` must not build what
+# `split` or `timing` would undo. An option set on its owner is the default elsewhere.
+SHARED_LIMITS = {
+    "max_line_length": "wrap", "max_lines": "wrap", "max_duration_ms": "timing",
+    "min_duration_ms": "timing", "min_gap_ms": "timing", "max_cps": "timing",
+}
+
+
+def _share_limits(steps: list[tuple[str, dict]], given_keys: list[set]) -> None:
+    owners = {name: (options, given) for (name, options), given in zip(steps, given_keys)
+              if name in set(SHARED_LIMITS.values())}
+    for (name, options), given in zip(steps, given_keys):
+        for key, owner in SHARED_LIMITS.items():
+            if name != owner and key in options and key not in given and owner in owners:
+                options[key] = owners[owner][0][key]
 
 
 def parse_config(text: str, path: str, root: Path) -> Settings:
@@ -374,6 +398,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
             setattr(settings, key, checker.value((key,), raw, kind))
     if settings.memory_limit_mb is not None and not 64 <= settings.memory_limit_mb <= 1 << 24:
         checker.fail(("memory_limit_mb",), f"expected 64 to 16,777,216 (MB), got {_short(settings.memory_limit_mb)}")
+    if not 0 <= settings.max_dropped_share <= 1:
+        checker.fail(("max_dropped_share",), f"expected a share from 0 to 1, got {_short(settings.max_dropped_share)}")
     if not 0 < settings.timeout_s <= 7 * 86400:
         checker.fail(("timeout_s",), f"expected a positive number of seconds, at most a week, got {_short(settings.timeout_s)}")
     q = settings.quality

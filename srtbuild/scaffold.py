@@ -36,6 +36,7 @@ timeout_s: 300                 # a file that takes longer is stopped and recorde
 pipeline:
   - normalize
   - whitespace
+  - rollup                     # rolling (YouTube-style) captions to pop-on
   - punctuation
   - tags
   - capitalization
@@ -44,6 +45,8 @@ pipeline:
   - glossary:
       files: [glossary.yaml]
   - remove_empty
+  - merge                      # fragments joined (limits as wrap and timing)
+  - split                      # over-long cues split into cues that fit
   - timing: {{min_duration_ms: 833, max_duration_ms: 7000, min_gap_ms: 83, max_cps: 20}}
   - wrap: {{max_line_length: 42, max_lines: 2}}
 

@@ -69,3 +69,22 @@ def fits(text: str, max_len: int, max_lines: int) -> bool:
 def reading_chars(text: str) -> int:
     """Characters a viewer reads: tags excluded, a line break counts as a space."""
     return len(visible(text).strip())
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def bilingual(text: str) -> bool:
+    """A cue that shows the same words in two scripts, a line each (Chinese over English,
+    as bilingual releases do). Its lines are translations, not one text: it is never
+    split or joined, and each line is laid out on its own."""
+    if "\n" not in text:
+        return False
+    kinds = set()
+    for line in visible(text).split("\n"):
+        if _CJK.search(line):
+            kinds.add("cjk")
+        elif _LATIN.search(line):
+            kinds.add("latin")
+    return kinds == {"cjk", "latin"}

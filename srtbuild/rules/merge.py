@@ -19,7 +19,7 @@ limits. The text is joined with a space and re-broken by `wrap`.
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import fits, reading_chars
+from srtbuild.rules.layout import bilingual, fits, reading_chars
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
@@ -82,6 +82,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             and last.start <= cue.start <= last.end + max_gap
             and not (_ends_sentence(last.text) and _starts_sentence(cue.text))
             and not _is_turn(last.text) and not _is_turn(cue.text)
+            and not bilingual(last.text) and not bilingual(cue.text)
         ):
             # One line: `wrap` lays the joined words out afresh.
             text = " ".join(last.text.split("\n") + cue.text.split("\n"))

@@ -9,7 +9,9 @@ from srtbuild.rules.text import merge_marks
 from srtbuild.subtitles.model import Cue
 
 NAME = "punctuation"
-DOC = "A missing space after . ! ? , before a letter added (not in URLs, decimals, abbreviations like e.g.); ,, to , ; !. and ?. to ! and ?; .... to ... ; -- to ... ."
+DOC = ("A missing space after . ! ? , before a letter added (not in URLs, decimals, abbreviations like e.g.), and after "
+       "? ! ... before a number or $ (`?20`, `...$20`; not in URLs, times, versions); ,, to , ; !. and ?. to ! and ?; "
+       ".... to ... ; -- to ... .")
 OPTIONS = ()
 
 # punctuation glued to the next letter, with a letter or digit before it
@@ -19,14 +21,35 @@ _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
 _GLUED_QUICK = re.compile(r"[.!?,][^\W\d_]")  # no look-behind: the engine can skip ahead fast
 
 
+# `?`, `!` or an ellipsis glued to a number or an amount after a word: `really?20`,
+# `wait...$20`. Only after a letter: `3.14`, `2019...2020`, `v1...2` and `?!` never match.
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(\?|!|\.\.\.|\u2026)(?=[\d$])")
+_GLUED_NUMBER_QUICK = re.compile(r"(?:[?!\u2026]|\.\.\.)[\d$]")
+# Inside a token with one of these, `?` and `!` are an address or code: `watch?20`, `a!=2`.
+_ADDRESSISH = ("/", "=", "&", "@", ".", ":", "#", "_")
+# Chinese and Japanese put no space between sentences: `ですよね?10` stays.
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def _needs(text: str) -> bool:
     return ("--" in text or ",," in text or "!." in text or "?." in text or "...." in text
-            or _GLUED_QUICK.search(text) is not None)
+            or _GLUED_QUICK.search(text) is not None or _GLUED_NUMBER_QUICK.search(text) is not None)
+
+
+def _space_before_number(match: re.Match) -> str:
+    """`? 20`, `... $20`: the mark ends a sentence and the number starts the next one,
+    unless the word before the mark belongs to an address or to code."""
+    text = match.string
+    pos = match.start(1)
+    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    if any(ch in text[start:pos] for ch in _ADDRESSISH) or _UNSPACED.match(text, pos - 1):
+        return match.group(1)
+    return match.group(1) + " "
 _URLISH = ("://", "www.", "@")
 _NAME_SUFFIXES = frozenset(
     "com org net edu gov io ai co uk de fr es it nl eu us ca au in jp cn ru info biz app dev tv me "
     "py js ts rs go rb sh md txt csv json yaml yml toml html htm css xml pdf png jpg jpeg gif svg mp4 mp3 "
-    "wav srt vtt zip gz tar exe dll so ipynb cfg ini log sql db".split()
+    "wav srt vtt zip gz tar exe dll so ipynb cfg ini log sql db php asp aspx jsp cgi".split()
 )
 
 
@@ -72,7 +95,8 @@ def _sentence_glue(text: str, dot: int, after: int, token: str) -> bool:
 
 
 def _fix(text: str) -> str:
-    return _GLUED.sub(_space, merge_marks(text))
+    text = _GLUED.sub(_space, merge_marks(text))
+    return _GLUED_NUMBER.sub(_space_before_number, text) if _GLUED_NUMBER_QUICK.search(text) else text
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import TOKEN, lines_needed, reading_chars, turns, width
+from srtbuild.rules.layout import TOKEN, bilingual, lines_needed, reading_chars, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, WORD, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
@@ -32,12 +32,14 @@ OPTIONS = (
     Option("max_lines", "int", 2, "lines a cue (as wrap)", 1, 1000),
     Option("max_duration_ms", "int", 7000, "longest a cue may last before it is split for time", 1, 3_600_000),
     Option("min_gap_ms", "int", 83, "gap left between the parts of a split cue", 0, 60_000),
+    Option("min_duration_ms", "int", 833, "parts are cut so that none is on screen less than this where possible", 0, 3_600_000),
     Option("min_chars", "int", 20, "a cue is split for time only if every part keeps this many characters", 1, 10_000),
 )
 
 # Cost of a cut by its rank (srtbuild.rules.phrasing); balance adds to it (see _parts).
 _COST = {SENTENCE: 0.0, CLAUSE: 1.0, BEFORE_CLAUSE: 2.5, WORD: 5.0, DANGLING: 9.0}
 _BALANCE = 3.0
+_SHORT = 8.0  # a part that would be on screen less than min_duration_ms
 _ASS_LEAD = re.compile(r"\A(?:\{\\[^{}]*\})+")
 _FORMAT = re.compile(r"<(/?)(i|b|u|font)\b([^<>]*)>", re.IGNORECASE)
 
@@ -47,7 +49,7 @@ def check(options: dict) -> tuple[str, str] | None:
 
 
 def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, max_chars: int,
-           phrase: Phrasing) -> list[int]:
+           phrase: Phrasing, short_chars: int = 0) -> list[int]:
     """Cut points (indexes into words) giving the fewest parts that each fit, then the
     least cost. Each start looks ahead only as far as one part reaches, so the work
     grows with the number of words, not its square."""
@@ -107,7 +109,8 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
             if cost is None:
                 continue
             off = (chars - ideal) / ideal
-            candidate = (parts_i + 1, cost_i + cost + _BALANCE * off * off)
+            cost += _BALANCE * off * off + (_SHORT if chars < short_chars else 0.0)
+            candidate = (parts_i + 1, cost_i + cost)
             if candidate[0] < scored[j][0] or (candidate[0] == scored[j][0] and candidate[1] < scored[j][1]):
                 scored[j] = candidate
                 prev[j] = i
@@ -143,7 +146,8 @@ def _carry_tags(pieces: list[str]) -> list[str]:
     return out
 
 
-def split_text(text: str, max_len: int, max_lines: int, max_chars: int, language: str) -> list[str]:
+def split_text(text: str, max_len: int, max_lines: int, max_chars: int, language: str,
+               short_chars: int = 0) -> list[str]:
     """The texts of the parts (one element when the text needs no split)."""
     lead_m = _ASS_LEAD.match(text)
     lead = lead_m.group(0) if lead_m else ""
@@ -156,9 +160,9 @@ def split_text(text: str, max_len: int, max_lines: int, max_chars: int, language
             if len(group) > 1:
                 pieces.append("\n".join(group))
             else:  # one speaker's turn: split by its words if it needs to be
-                pieces.extend(_by_words(group[0], max_len, max_lines, max_chars, phrase))
+                pieces.extend(_by_words(group[0], max_len, max_lines, max_chars, phrase, short_chars))
     else:
-        pieces = _by_words(body, max_len, max_lines, max_chars, phrase)
+        pieces = _by_words(body, max_len, max_lines, max_chars, phrase, short_chars)
     if len(pieces) == 1:
         return [text]
     return [lead + piece for piece in _carry_tags(pieces)]
@@ -182,11 +186,12 @@ def _turn_groups(speakers: list[str], max_len: int, max_lines: int) -> list[list
     return groups
 
 
-def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: Phrasing) -> list[str]:
+def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: Phrasing,
+              short_chars: int = 0) -> list[str]:
     words = TOKEN.findall(text)
     if not words:
         return [text]
-    cuts = _parts(words, [width(w) for w in words], max_len, max_lines, max_chars, phrase)
+    cuts = _parts(words, [width(w) for w in words], max_len, max_lines, max_chars, phrase, short_chars)
     if not cuts:
         return [text]
     bounds = [0] + cuts + [len(words)]
@@ -194,6 +199,8 @@ def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: P
 
 
 def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur: int, min_chars: int) -> bool:
+    if bilingual(text):
+        return False
     if duration > max_dur and reading_chars(text) >= 2 * min_chars:
         return True
     if len(text) <= max_len and "\n" not in text:
@@ -203,10 +210,13 @@ def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur
 
 def _times(start: int, end: int, pieces: list[str], gap: int) -> list[tuple[int, int]]:
     """Each part's span: the gaps between parts are taken first, the rest shared by
-    visible characters, so every part reads at the same speed."""
-    weights = [max(reading_chars(p), 1) for p in pieces]
-    total = sum(weights)
+    visible characters, so every part reads at the same speed (a very short part gets
+    half an even share at least)."""
     count = len(pieces)
+    chars = [max(reading_chars(p), 1) for p in pieces]
+    # No part gets less than half an even share: a short last word never flashes.
+    weights = [max(c * 2 * count, sum(chars)) for c in chars]
+    total = sum(weights)
     span = max(end - start, 0)
     gap = min(gap, span // (2 * count))
     shown = span - gap * (count - 1)
@@ -237,10 +247,11 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         chars = reading_chars(cue.text)
         max_chars = chars + 1_000_000
         if duration > max_dur and chars >= 2 * min_chars:
-            # Split for time too: no part longer than max_dur, but none under min_chars.
-            parts_for_time = min(-(-duration // max_dur), chars // min_chars)
-            max_chars = max(-(-chars // parts_for_time), min_chars) if parts_for_time > 1 else max_chars
-        pieces = split_text(cue.text, max_len, max_lines, max_chars, ctx.language)
+            # Split for time too: no part longer than max_dur (time follows characters).
+            max_chars = max(max_dur * chars // duration, min_chars)
+        # Parts with fewer characters than this would be on screen under min_duration_ms.
+        short_chars = -(-options["min_duration_ms"] * chars // duration) if duration > 0 else 0
+        pieces = split_text(cue.text, max_len, max_lines, max_chars, ctx.language, short_chars)
         if len(pieces) == 1:
             out.append(cue)
             continue

@@ -54,9 +54,50 @@ def merge_marks(text: str) -> str:
     return _DOTS.sub("...", text)
 
 
+# Formatting tags as the tags rule writes them (well-formed; `< I >` is the tags rule's job).
+_OPENING = r"<(?:[ibu]|font(?:[ \t][^<>\n]*)?)>"
+_CLOSING = r"</(?:[ibu]|font)>"
+_SPACE_AFTER_OPENING = re.compile(rf"((?:{_OPENING})+)([ \t\n]+)", re.IGNORECASE)
+_SPACE_BEFORE_CLOSING = re.compile(rf"([ \t\n]+)((?:{_CLOSING})+)", re.IGNORECASE)
+# What may stand at the start of a line before the text a viewer reads: tags of both kinds.
+_LEADING_TAGS = re.compile(rf"(?:{TAG.pattern})*", re.IGNORECASE)
+_TRAILING_CLOSING = re.compile(rf"(?:{_CLOSING})+$", re.IGNORECASE)
+
+
+def spaces_outside_tags(text: str) -> str:
+    """Move spaces and line breaks found just inside `<i> <b> <u> <font>` to just outside.
+
+    A space inside a tag is still a space on screen, only a misplaced one: `<i> bad</i>`
+    shows a leading space that line trimming cannot see, and `<i>\nText</i>` an empty
+    first line. Moving it out (rather than deleting it) keeps `word<i> bad</i>` from
+    gluing two words together; the usual collapsing and trimming then remove what is
+    left at a line's edge."""
+    if "<" not in text:
+        return text
+    for _ in range(len(text)):  # each pass moves every space out of one more level of tags
+        new = _SPACE_BEFORE_CLOSING.sub(r"\2\1", _SPACE_AFTER_OPENING.sub(r"\2\1", text))
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def leading_tags_end(line: str) -> int:
+    """Where the visible text of a line starts, after any tags (`<i>`, `{\\an8}`) that open it."""
+    return _LEADING_TAGS.match(line).end()
+
+
+def trailing_tags_start(line: str) -> int:
+    """Where the closing tags that end a line start (the line's length if none)."""
+    m = _TRAILING_CLOSING.search(line)
+    return m.start() if m else len(line)
+
+
 def tidy(text: str, language: str = "en") -> str:
     """Clean up after a removal: collapse spaces, no space before punctuation left behind,
-    no stray comma at a line start, trim lines, drop empty lines, merge doubled marks."""
+    no stray comma at a line start, no space just inside a tag, trim lines, drop empty
+    lines, merge doubled marks."""
+    text = spaces_outside_tags(text)
     text = LEADING_PUNCT.sub(r"\1\n", text)
     text = _SPACES.sub(" ", text)
     text = (SPACE_BEFORE_LOW if spaced_high(language) else SPACE_BEFORE_ALL).sub(r"\1", text)
@@ -83,7 +124,7 @@ def lower_letter_at(text: str, start: int = 0) -> int:
                 return -1
             i = close + 1
             continue
-        if ch.isspace() or ch in "-\"'\u2018\u201c\u00ab([\u00bf\u00a1\u266a*":
+        if ch.isspace() or ch in "-\"'\u2018\u201c\u201e\u00ab([\u00bf\u00a1\u266a\u266b*":
             i += 1
             continue
         return i if ch.islower() else -1

@@ -44,26 +44,30 @@ def check(options: dict) -> tuple[str, str] | None:
     return None
 
 
-def _share(a_start: int, a_end: int, a_need: int, a_weight: int,
-           b_start: int, b_end: int, b_need: int, b_weight: int, gap: int) -> tuple[int, int, int]:
-    """Where the earlier cue should end and the later one start and end, when the earlier
-    reaches past the later's start less `gap`. A later cue shown entirely inside the
-    earlier one follows it and takes the rest of its time.
+def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
+           min_dur: int) -> tuple[int, int, int]:
+    """Where the earlier cue `a` should end and the later `b` start and end, when `a`
+    reaches past b's start less `gap`. Each is (start, end, need, text weight). A later
+    cue shown entirely inside the earlier one follows it and takes the rest of its time.
 
-    Each cue has a floor: the time it needs, or all it had if it had less. When both
-    floors fit with the gap, the conflict is shared by text weight within them. When they
-    do not, the gap gives way first (a small gap is a lesser fault than a cue too fast to
-    read); only a real overlap of two cues that both need their time shares the shortfall,
-    in proportion to the floors, so neither loses more than its share and neither gains."""
-    a_floor = min(a_need, max(a_end - a_start, 1))
-    b_floor = min(b_need, max(b_end - b_start, 1))
+    The conflict is shared by text weight, within floors tried in turn: first each keeps
+    what it had and at least the minimum duration (so a short cue grows when its
+    neighbour has time to spare); then each keeps what it had; then the gap gives way (a
+    small gap is a lesser fault than a cue too fast to read); last, two cues that both
+    need their time share the shortfall in proportion to their floors, so neither loses
+    more than its share and neither gains."""
+    a_start, a_end, a_need, a_weight = a
+    b_start, b_end, b_need, b_weight = b
+    a_had, b_had = max(a_end - a_start, 1), max(b_end - b_start, 1)
     b_end = max(b_end, a_end)
     room = b_end - a_start  # from the earlier start to the later end
-    if a_floor + gap + b_floor <= room:
-        conflict = a_end + gap - b_start
-        boundary = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
-        boundary = min(max(boundary, a_start + a_floor), b_end - gap - b_floor)
-        return boundary, boundary + gap, b_end
+    conflict = a_end + gap - b_start
+    preferred = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
+    a_floor, b_floor = min(a_need, a_had), min(b_need, b_had)
+    for fa, fb in ((min(a_need, max(a_had, min_dur)), min(b_need, max(b_had, min_dur))), (a_floor, b_floor)):
+        if fa + gap + fb <= room:
+            boundary = min(max(preferred, a_start + fa), b_end - gap - fb)
+            return boundary, boundary + gap, b_end
     if a_floor + b_floor <= room:
         boundary = a_start + a_floor
         return boundary, boundary + (room - a_floor - b_floor), b_end
@@ -110,8 +114,9 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
                 nxt.end = max(nxt.end, nxt.start + need[i + 1])
                 record(NAME, nxt.line)
             elif end + gap > nxt.start:
-                end, new_start, new_end = _share(start, end, need[i], max(chars[i], 1), nxt.start,
-                                                 nxt.end, need[i + 1], max(chars[i + 1], 1), gap)
+                end, new_start, new_end = _share((start, end, need[i], max(chars[i], 1)),
+                                                 (nxt.start, nxt.end, need[i + 1], max(chars[i + 1], 1)),
+                                                 gap, min_dur)
                 if (new_start, new_end) != (nxt.start, nxt.end):
                     nxt.start, nxt.end = new_start, new_end
                     record(NAME, nxt.line)

@@ -12,24 +12,71 @@ from functools import lru_cache
 
 from srtbuild.rules import capitalization
 from srtbuild.rules.base import Context, Option, fix_texts
-from srtbuild.rules.text import has_words, tidy, upper_first_letter
+from srtbuild.rules.text import has_words, tidy, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
 REPEATED_OPTIONS = (
     Option("allow", "str_list", ["had", "that", "is", "very", "really", "no", "bye", "ha", "knock", "blah"],
-           "words whose doubling is grammatical or deliberate and is kept"),
+           "words whose doubling is deliberate and is kept (had, that and is: only where grammar doubles them)"),
 )
 FILLER_OPTIONS = (Option("words", "str_list", ["um", "uh", "erm", "uhm"], "filler words to remove"),)
 
 _WORD = r"[^\W\d_][\w'\u2019]*"
+_WORDS = re.compile(_WORD)
 _REPEAT = re.compile(rf"(?<![\w'\u2019-])({_WORD})(?:[ \t\n]+\1(?![\w'\u2019-]))+", re.IGNORECASE)
+_FIRST_TWO = re.compile(r"\S+\s+\S+")
+
+# Doubles that grammar makes, but only in a context: `she had had enough` (past perfect),
+# `I know that that works` (conjunction, then pronoun), `what it is is` (a clause that is
+# the subject of `is`). Other allowed words (`no no`, `bye bye`, `blah blah blah`) are
+# deliberate repetitions, kept wherever they are.
+GRAMMATICAL = frozenset({"had", "that", "is"})
+# A free relative clause opens with one of these and ends with the first `is`:
+# `what it is is`, `all I know is is`. At most _CLAUSE_WORDS words back, and not the word
+# just before `is` (`what is is` is a stutter).
+_CLAUSE_OPENERS = frozenset({"what", "whatever", "all", "where", "how", "why", "who", "whoever"})
+_CLAUSE_WORDS = 6
+# The spoken double copula: a noun like these, then `is is that ...` (`the problem is is`).
+_COPULA_HEADS = frozenset({"thing", "problem", "question", "point", "issue", "truth", "reason", "fact", "idea",
+                           "trouble", "catch", "answer", "difference", "result", "deal", "key"})
+# Where a sentence or a clause ends: the context of a double is looked for after it.
+_CLAUSE_END = re.compile(r"(?<!\.)[.!?](?!\.)|[;:]")
+
+
+def grammatical_double(text: str, m: re.Match) -> bool:
+    """Is this `had had`, `that that` or `is is` grammar rather than a stutter?
+
+    Never at a sentence's start (`Had had`, `That that's it`: no sentence starts so).
+    `had had` and `that that` after any word of the sentence; `is is` only when the first
+    `is` ends a clause that is the subject (`what it is is`) or follows a noun of the
+    double copula (`the problem is is`): `this is is important` is a stutter. A cue that
+    starts with the double in lower case continues a sentence the cue before holds, so the
+    double is kept: the context that would decide is not in this cue."""
+    word = m.group(1).lower()
+    head = visible(text[:m.start()])
+    ends = [e.end() for e in _CLAUSE_END.finditer(head)]
+    clause = head[ends[-1]:] if ends else head
+    words = [w.lower() for w in _WORDS.findall(clause)]
+    if m.group(1)[0].isupper() or (not words and ends):
+        return False
+    if not words or word != "is":
+        return True
+    return words[-1] in _COPULA_HEADS or any(w in _CLAUSE_OPENERS for w in words[-_CLAUSE_WORDS:-1])
 
 
 def remove_repeats(text: str, allow: frozenset) -> str:
-    def keep_first(m: re.Match) -> str:
-        return m.group(0) if m.group(1).lower() in allow else m.group(1)
+    """Runs of one word reduced to one word; an allowed word's run is kept, except that
+    `had`, `that` and `is` keep two words where grammar makes the double and one elsewhere."""
 
-    return _REPEAT.sub(keep_first, text)
+    def keep(m: re.Match) -> str:
+        word = m.group(1).lower()
+        if word not in allow:
+            return m.group(1)
+        if word not in GRAMMATICAL:
+            return m.group(0)
+        return _FIRST_TWO.match(m.group(0)).group() if grammatical_double(text, m) else m.group(1)
+
+    return _REPEAT.sub(keep, text)
 
 
 @lru_cache(maxsize=32)
@@ -64,7 +111,8 @@ def remove_fillers(text: str, pattern: re.Pattern, language: str = "en") -> str:
 
 class RepeatedWords:
     NAME = "repeated_words"
-    DOC = "Stutters like `the the` reduced to one word (words in `allow`, like `had had`, are kept)."
+    DOC = ("Stutters like `the the` reduced to one word; words in `allow` are kept doubled, `had`, `that` and `is` "
+           "only where grammar doubles them (`she had had`, `what it is is`; not `this is is`).")
     OPTIONS = REPEATED_OPTIONS
 
     @staticmethod

@@ -14,7 +14,7 @@ with the length of the text: each break position looks back at most one line.
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import TOKEN, turns, width
+from srtbuild.rules.layout import TOKEN, bilingual, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
@@ -91,6 +91,10 @@ def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> 
     if fits:
         if len(lines) == 2 and not dialogue and width(lines[0]) + 1 + width(lines[1]) <= max_len:
             return lines[0] + " " + lines[1]
+        return text
+    if bilingual(text):
+        # A line over another in a second script is its translation: a line each, as the
+        # author laid them out (re-breaking would mix the languages or give 3 lines).
         return text
     if dialogue:  # each speaker's turn starts a line of its own
         return "\n".join(wrap_text(" ".join(turn.split("\n")), max_len, 1, language) for turn in speakers)

@@ -1,0 +1,239 @@
+"""The rules that shape cues: split, merge, rollup, and timing and wrap as they now behave.
+
+Each behaviour is stated as a viewer would see it (lines, durations, reading speed), with
+the cases the rules must leave alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from srtbuild.rules.base import Context
+from srtbuild.rules.layout import reading_chars
+from srtbuild.rules.registry import RULES, defaults
+from srtbuild.rules.text import visible
+from srtbuild.rules.wrap import wrap_text
+from srtbuild.subtitles.model import Cue
+
+LONG = ("You just can't make it in the course with the Stanbaugh translation, both because it's not "
+        "as good and she muffs up a lot of very complicated things to make them simple, but she also "
+        "makes them false or not true to what Heidi was trying to say.")
+
+
+def apply(rule: str, cues: list[Cue], language: str = "en", **options) -> tuple[list[Cue], Context]:
+    ctx = Context(language=language)
+    out = RULES[rule].apply([c.copy() for c in cues], {**defaults(rule), **options}, ctx)
+    return out, ctx
+
+
+def words(texts) -> list[str]:
+    return [w for t in texts for w in visible(t).split()]
+
+
+# --- split ---------------------------------------------------------------------------
+
+def test_split_long_whisper_segment_into_cues_that_fit_inside_its_time():
+    src = Cue(13_681, 27_760, LONG, line=7)
+    out, ctx = apply("split", [src])
+    assert len(out) == 3  # 212 characters: the fewest parts of two 42-character lines
+    assert words(c.text for c in out) == LONG.split()
+    for cue in out:
+        assert RULES["wrap"].apply([cue.copy()], defaults("wrap"), Context())[0].text.count("\n") <= 1
+        assert src.start <= cue.start < cue.end <= src.end
+        assert cue.line == 7
+    for a, b in zip(out, out[1:]):
+        assert b.start - a.end == 83
+    # Every part reads at the speed of the whole (the gaps cost a little).
+    whole = reading_chars(LONG) / (src.end - src.start)
+    for cue in out:
+        assert reading_chars(cue.text) / (cue.end - cue.start) == pytest.approx(whole, rel=0.05)
+    assert ctx.changes.by_rule["split"] == 2
+
+
+def test_split_cuts_at_sentence_and_clause_ends_not_after_articles():
+    text = ("This is the first sentence of the cue and it is long. "
+            "And this is the second one, which is long enough as well.")
+    out, _ = apply("split", [Cue(0, 6000, text)])
+    assert [c.text for c in out] == ["This is the first sentence of the cue and it is long.",
+                                     "And this is the second one, which is long enough as well."]
+    text = "We talked about the ideas of the philosophers in the seminar of the department of philosophy"
+    out, _ = apply("split", [Cue(0, 6000, text)], max_line_length=30)
+    for cue in out[:-1]:
+        assert cue.text.split()[-1] not in ("the", "of", "in", "about")
+
+
+def test_split_carries_tags_and_position_and_never_cuts_before_a_dash_or_inside_a_number():
+    text = "{\\an8}<i>" + LONG + "</i>"
+    out, _ = apply("split", [Cue(0, 14_000, text)])
+    assert len(out) > 1
+    for cue in out:
+        assert cue.text.startswith("{\\an8}<i>") and cue.text.endswith("</i>")
+        assert cue.text.count("<i>") == cue.text.count("</i>") == 1
+    text = "The population grew from 10 000 000 to 12 000 000 people in the ten years - a number that surprised everyone at the time"
+    out, _ = apply("split", [Cue(0, 8000, text)], max_line_length=20)
+    for cue in out:
+        assert not cue.text.startswith("-")
+        assert not re.search(r"\d$", cue.text) or not re.match(r"\d", out[out.index(cue) + 1].text if cue is not out[-1] else "x")
+
+
+def test_split_dialog_at_the_speaker_turn_first():
+    text = ("- I was wondering whether you had time to look at the report I sent you yesterday?\n"
+            "- Not yet, but I will read it tonight and send you my notes in the morning.")
+    out, _ = apply("split", [Cue(0, 8000, text)])
+    assert [c.text for c in out] == text.split("\n")
+
+
+def test_split_for_time_only_when_every_part_keeps_enough_text():
+    short = Cue(0, 12_000, "Okay.")
+    assert apply("split", [short])[0][0].text == "Okay."
+    medium = Cue(0, 16_000, "So this is the question we want to answer today. And it is a hard one.")
+    out, _ = apply("split", [medium])
+    assert len(out) >= 2 and all(c.end - c.start <= 7000 for c in out)
+
+
+@pytest.mark.parametrize("text", [
+    "A short cue.",
+    "Two lines that fit\nas the author wrote them.",
+    "- Are you coming?\n- Yes.",
+    "Supercalifragilisticexpialidociouslyyyyyyyyyyyyyyyyyyyy",  # one word: nothing to split
+    "（嗖嗖）这是一个很长的中文句子用于测试双语字幕的处理方式是否正确\n(swoosh) This is the English line under the Chinese line, a translation",
+])
+def test_split_leaves_alone(text):
+    out, ctx = apply("split", [Cue(0, 5000, text)])
+    assert [c.text for c in out] == [text] and not ctx.changes.total
+
+
+def test_split_is_idempotent_and_linear_enough_for_a_huge_cue():
+    text = " ".join(["word%d," % i if i % 13 == 0 else "word%d" % i for i in range(2000)])
+    out, _ = apply("split", [Cue(0, 3_600_000, text)])
+    assert words(c.text for c in out) == text.split()
+    again, ctx = apply("split", out)
+    assert [c.text for c in again] == [c.text for c in out] and not ctx.changes.total
+
+
+# --- merge ---------------------------------------------------------------------------
+
+def word_level(text: str, ms: int = 300) -> list[Cue]:
+    return [Cue(i * ms, i * ms + ms - 20, w, line=i * 4 + 2) for i, w in enumerate(text.split())]
+
+
+def test_merge_turns_word_level_cues_into_phrases():
+    text = "so today we are going to talk about the heat equation. It is one of the most important equations in physics"
+    out, ctx = apply("merge", word_level(text))
+    assert words(c.text for c in out) == text.split()
+    assert len(out) == 2  # one cue a sentence: a sentence end never joins a sentence start
+    assert out[0].text.endswith("heat equation.")
+    assert all(reading_chars(c.text) * 1000 <= 20 * (c.end - c.start) for c in out)
+
+
+@pytest.mark.parametrize("texts,gap", [
+    (["It ends here.", "Then more."], 50),                # a sentence end then a sentence start
+    (["- Who?", "- Me."], 50),                            # a speaker change
+    (["and then", "we left"], 900),                       # a pause longer than max_gap_ms
+    (["A complete subtitle that is long enough,", "and another one just as long as that"], 50),
+])
+def test_merge_leaves_alone(texts, gap):
+    cues = []
+    t = 0
+    for text in texts:
+        cues.append(Cue(t, t + 1500, text))
+        t += 1500 + gap
+    out, ctx = apply("merge", cues)
+    assert [c.text for c in out] == texts and not ctx.changes.total
+
+
+def test_merge_never_builds_a_cue_that_reads_too_fast_or_too_long():
+    cues = [Cue(i * 100, i * 100 + 90, w) for i, w in enumerate("this is far too fast".split())]
+    out, _ = apply("merge", cues)
+    for cue in out:
+        assert reading_chars(cue.text) * 1000 <= 20 * (cue.end - cue.start) or len(cue.text.split()) == 1
+
+
+# --- rollup --------------------------------------------------------------------------
+
+def youtube_rolling(lines: list[str]) -> list[Cue]:
+    """The SRT that downloaders make of automatic captions: each new line under the
+    previous one, with a 10 ms 'finalising' cue in between."""
+    cues: list[Cue] = []
+    t = 0
+    for i, line in enumerate(lines):
+        text = line if i == 0 else lines[i - 1] + "\n" + line
+        cues.append(Cue(t, t + 2000, text, line=len(cues) * 4 + 2))
+        cues.append(Cue(t + 2000, t + 2010, line, line=len(cues) * 4 + 2))
+        t += 2010
+    return cues
+
+
+LINES = ["hello everyone and welcome back", "today we are going to look at", "how the heat equation works",
+         "and why it matters so much", "for anyone studying physics"]
+
+
+def test_rollup_shows_every_spoken_line_once_in_order():
+    out, ctx = apply("rollup", youtube_rolling(LINES))
+    assert [c.text for c in out] == LINES
+    for a, b in zip(out, out[1:]):
+        assert a.end == b.start  # shown until the next line appears (timing adds the gap)
+    assert ctx.changes.by_rule["rollup"]
+
+
+def test_rollup_overlapping_style():
+    cues = []
+    for i, line in enumerate(LINES):
+        text = line if i == 0 else LINES[i - 1] + "\n" + line
+        cues.append(Cue(i * 2000, i * 2000 + 4000, text))
+    out, _ = apply("rollup", cues)
+    assert [c.text for c in out] == LINES
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+
+
+def test_rollup_leaves_ordinary_cues_and_short_coincidences_alone():
+    cues = [Cue(i * 3000, i * 3000 + 2500, t) for i, t in enumerate(
+        ["I said no.", "I said no.\nAnd I meant it.", "Then she left.", "We never saw her again."])]
+    out, ctx = apply("rollup", cues)
+    assert [c.text for c in out] == [c.text for c in cues] and not ctx.changes.total
+
+
+# --- timing --------------------------------------------------------------------------
+
+def spans(cues):
+    return [(c.start, c.end) for c in cues]
+
+
+def test_timing_overlap_is_shared_and_no_cue_falls_under_the_minimum_when_there_is_room():
+    # A 423 ms cue overlapped by the next used to become 29 ms.
+    cues = [Cue(0, 2000, "The first sentence is here."), Cue(1800, 2223, "Short."), Cue(2200, 6000, "A long third cue follows it.")]
+    out, _ = apply("timing", cues)
+    for a, b in zip(out, out[1:]):
+        assert a.end + 83 <= b.start
+    assert all(c.end - c.start >= 833 for c in out)
+
+
+def test_timing_cap_never_makes_a_cue_too_fast():
+    text = "x" * 200  # needs 10 s at 20 characters a second
+    out, _ = apply("timing", [Cue(0, 12_000, text)])
+    assert out[0].end == 10_000
+    out, _ = apply("timing", [Cue(0, 9_000, text)])
+    assert out[0].end == 9_000  # already too fast: never shortened further
+
+
+def test_timing_nested_cue_follows_and_keeps_its_text_readable():
+    out, _ = apply("timing", [Cue(0, 5000, "So you guys know, or presumably."), Cue(600, 1100, "Okay.")])
+    (a0, a1), (b0, b1) = spans(out)
+    assert a1 + 83 <= b0 and b1 >= 5000 and b1 - b0 >= 833
+
+
+# --- wrap ----------------------------------------------------------------------------
+
+def test_wrap_huge_line_fits_and_keeps_words():
+    text = " ".join("w%d" % (i % 97) for i in range(3000))
+    lines = wrap_text(text, 42, 2).split("\n")
+    assert all(len(line) <= 42 for line in lines)
+    assert " ".join(lines) == text
+
+
+def test_wrap_prefers_phrase_breaks_and_never_starts_a_line_with_a_dash():
+    assert wrap_text("So get the one that I check in the bookstore today please", 42, 2).split("\n")[0].split()[-1] \
+        not in ("the", "I", "in")
+    out = wrap_text("the price was high - far higher than anyone in the room expected", 42, 2)
+    assert not any(line.startswith("-") for line in out.split("\n"))
