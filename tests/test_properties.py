@@ -20,7 +20,9 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 _ASR_WORDS = ["the", "the", "um", "uh", "i", "i'm", "so", "energy", "model", "had", "that", "gita",
               "e.g.", "www.site.org", "3.5", "--", ",,", "...", "?.", "<i>", "</i>", "{\\an8}", "Ã©", "\u00a0",
-              "well.next", "ok,then", "-", "a", "is", "and"]
+              "well.next", "ok,then", "-", "a", "is", "and",
+              # subtitle conventions the text rules know (issue 8)
+              '"', "\u201c", "\u201d", "\u266a", "\u266ala", "la\u266a", "#", "-yes", "<b>", "</b>", "?20", "...$5"]
 
 
 @st.composite
@@ -121,3 +123,35 @@ def test_words_are_kept_except_fillers_and_stutters(cues):
             continue
         assert word in fillers or word in _neighbours(spoken, word), (word, before, after)
     assert i == len(after)
+
+
+# Text with the tags, quotes, notes and dashes the text rules handle, in any arrangement.
+_CONVENTION_PIECES = ["<i>", "</i>", "<b>", "</b>", "< I >", '<font color="red">', "</font>", "{\\an8}", " ", " ", "\n",
+                      "-", "- ", "\u2013", '"', "\u201c", "\u201d", "\u201e", "\u266a", "#", "la", "yes", "is", "had",
+                      "what", "it", "that", "?", "!", "...", "20", "$5", ".", ","]
+_convention_text = st.lists(st.sampled_from(_CONVENTION_PIECES), max_size=20).map("".join)
+
+
+@FAST
+@given(st.lists(_convention_text, max_size=6), st.sampled_from(["space", "no_space", "keep"]))
+def test_text_rules_are_idempotent_keep_words_and_leave_tags_balanced(texts, style):
+    from srtbuild.quality import assess
+    from srtbuild.rules.tags import FORMAT_TAG
+
+    for rule in ("whitespace", "punctuation", "tags", "repeated_words"):
+        options = {**defaults(rule), **({"dialog_style": style} if rule == "whitespace" else {})}
+        cues = [Cue(i * 4000, i * 4000 + 3000, t, line=i + 1) for i, t in enumerate(texts)]
+        first = [c.text for c in RULES[rule].apply([c.copy() for c in cues], options, Context())]
+        again = [c.text for c in RULES[rule].apply([Cue(0, 1, t) for t in first], options, Context())]
+        assert again == first, rule
+        for before, after in zip(texts, first):
+            shown = FORMAT_TAG.sub("", before) if rule == "tags" else before  # `< I >` is a tag to `tags` only
+            kept = _WORD.findall(visible(shown).lower())
+            got = _WORD.findall(visible(after).lower())
+            if rule == "repeated_words":  # drops repeats only: the words left are in order
+                it = iter(kept)
+                assert all(w in it for w in got), (before, after)
+            else:
+                assert got == kept, (rule, before, after)
+            if rule == "tags":
+                assert assess([Cue(0, 2000, after)], {}).checks["unbalanced_tags"] == 0, (before, after)

@@ -31,8 +31,6 @@ _KNOWN = ("i", "b", "u", "font")
 # attributes, so `a < b and c > d` is text, not a tag.
 FORMAT_TAG = re.compile(r"<[ \t]*(/?)[ \t]*(?:([ibu])[ \t]*|(font)\b([^<>]*))>", re.IGNORECASE)
 _EMPTY = re.compile(r"<(i|b|u|font)(?: [^<>]*)?>(\s*)</\1>")
-# What may follow a closing tag for it to end its line: spaces and more closing tags.
-_LINE_END = re.compile(r"(?:[ \t]|<[ \t]*/[ \t]*(?:[ibu]|font)[ \t]*>)*(?:\n|$)", re.IGNORECASE)
 _ASS = re.compile(r"(?:\{\\[^{}\n]*\})+")
 
 
@@ -79,6 +77,17 @@ def _balance(text: str) -> list[_Token]:
     last_close: dict[str, int] = {}  # name -> index of the token just after its last close
     line_start = 0
     dialog: bool | None = None
+    tail = (-1, 0)  # (end of the current line, where its closing run starts)
+
+    def line_tail(at: int) -> int:
+        """Where the spaces and closing tags that end the line holding `at` start."""
+        nonlocal tail
+        if at > tail[0]:
+            end = text.find("\n", at)
+            end = len(text) if end == -1 else end
+            tail = (end, _closing_run_start(text, text.rfind("\n", 0, at) + 1, end))
+        return tail[1]
+
     pos = 0
     for m in FORMAT_TAG.finditer(text):
         for token in _text_tokens(text[pos:m.start()], pos == 0 or text[pos - 1] == "\n"):
@@ -106,7 +115,7 @@ def _balance(text: str) -> list[_Token]:
                 last_close[top] = len(out)
                 if top == name:
                     break
-        elif _LINE_END.match(text, m.end()):
+        elif m.start() >= line_tail(m.start()):
             # A close that ends a line with nothing to close: its opening went missing.
             if dialog is None:
                 dialog = is_dialog(text)
@@ -116,8 +125,6 @@ def _balance(text: str) -> list[_Token]:
                 line_start if dialog else 0,  # in a dialog, the speaker's own line
             )
             at = _nested_from(out, inserted, at)
-            while at < len(out) and out[at].opening == "ass":
-                at += 1
             tag = _open_tag(name, "")
             inserted.setdefault(at, []).append(_Token("open", tag, tag))
             out.append(_Token("close", f"</{name}>", tag))
@@ -136,13 +143,31 @@ def _balance(text: str) -> list[_Token]:
     return flat
 
 
+def _closing_run_start(text: str, start: int, end: int) -> int:
+    """Where the run of spaces and closing tags that ends text[start:end] starts: a close
+    in that run ends its line (read backwards, one tag at a time, so a line of thousands
+    of tags costs its length, not its square)."""
+    while end > start:
+        if text[end - 1] in " \t":
+            end -= 1
+            continue
+        if text[end - 1] == ">":
+            lt = text.rfind("<", start, end)
+            m = FORMAT_TAG.fullmatch(text, lt, end) if lt >= 0 else None
+            if m is not None and m.group(1):
+                end = lt
+                continue
+        break
+    return end
+
+
 def _nested_from(out: list[_Token], inserted: dict[int, list[_Token]], at: int) -> int:
     """The first place at or after `at` from which the tokens up to the end hold no close
     of a tag opened before it: an opening put there nests properly (`<i><b>x</i></b>` must
-    not become `<i><b>x</b><b></i></b>`). Line breaks just after it are skipped: a span
-    starts on the line its text is on."""
+    not become `<i><b>x</b><b></i></b>`). Line breaks and line-opening ASS overrides are
+    skipped: a span starts on the line its text is on, after `{\\an8}`."""
     while True:
-        while at < len(out) and out[at].text == "\n":
+        while at < len(out) and (out[at].text == "\n" or out[at].opening == "ass"):
             at += 1
         start, depth = at, 0
         for k in range(start, len(out)):
@@ -181,8 +206,24 @@ def _join_across_lines(out: list[_Token]) -> list[_Token]:
     return [t for k, t in enumerate(out) if k not in drop] if drop else out
 
 
+def _drop_empty(tokens: list[_Token]) -> list[_Token]:
+    """Pairs with nothing visible between them removed (the spaces between are kept), so
+    that `</i><b></b>\n<i>` is seen as a line's end and start by _join_across_lines."""
+    out: list[_Token] = []
+    for token in tokens:
+        if token.kind == "close":
+            j = len(out) - 1
+            while j >= 0 and out[j].kind == "text" and not out[j].text.strip():
+                j -= 1
+            if j >= 0 and out[j].kind == "open" and out[j].opening == token.opening:
+                del out[j]
+                continue
+        out.append(token)
+    return out
+
+
 def _fix(text: str, language: str) -> str:
-    tokens = _join_across_lines(_balance(text))
+    tokens = _join_across_lines(_drop_empty(_balance(text)))
     fixed = _EMPTY.sub(r"\2", "".join(t.text for t in tokens))
     return tidy(fixed, language) if fixed != text else text  # a dropped tag can leave spaces behind
 

@@ -57,8 +57,7 @@ def merge_marks(text: str) -> str:
 # Formatting tags as the tags rule writes them (well-formed; `< I >` is the tags rule's job).
 _OPENING = r"<(?:[ibu]|font(?:[ \t][^<>\n]*)?)>"
 _CLOSING = r"</(?:[ibu]|font)>"
-_SPACE_AFTER_OPENING = re.compile(rf"((?:{_OPENING})+)([ \t\n]+)", re.IGNORECASE)
-_SPACE_BEFORE_CLOSING = re.compile(rf"([ \t\n]+)((?:{_CLOSING})+)", re.IGNORECASE)
+_PIECES = re.compile(rf"(?P<open>{_OPENING})|(?P<close>{_CLOSING})|(?P<space>[ \t\n]+)", re.IGNORECASE)
 # What may stand at the start of a line before the text a viewer reads: tags of both kinds.
 _LEADING_TAGS = re.compile(rf"(?:{TAG.pattern})*", re.IGNORECASE)
 _TRAILING_CLOSING = re.compile(rf"(?:{_CLOSING})+$", re.IGNORECASE)
@@ -71,15 +70,39 @@ def spaces_outside_tags(text: str) -> str:
     shows a leading space that line trimming cannot see, and `<i>\nText</i>` an empty
     first line. Moving it out (rather than deleting it) keeps `word<i> bad</i>` from
     gluing two words together; the usual collapsing and trimming then remove what is
-    left at a line's edge."""
+    left at a line's edge. One pass over the text, however deep the tags nest."""
     if "<" not in text:
         return text
-    for _ in range(len(text)):  # each pass moves every space out of one more level of tags
-        new = _SPACE_BEFORE_CLOSING.sub(r"\2\1", _SPACE_AFTER_OPENING.sub(r"\2\1", text))
-        if new == text:
-            break
-        text = new
-    return text
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for m in _PIECES.finditer(text):
+        if m.start() > pos:
+            pieces.append(("text", text[pos:m.start()]))
+        pieces.append((m.lastgroup or "", m.group()))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append(("text", text[pos:]))
+    # spaces after openings go before them; spaces before closings (the same, read
+    # backwards) go after them
+    pieces = _spaces_before_runs(pieces, "open")
+    pieces = _spaces_before_runs(pieces[::-1], "close")[::-1]
+    return "".join(piece for _, piece in pieces)
+
+
+def _spaces_before_runs(pieces: list[tuple[str, str]], kind: str) -> list[tuple[str, str]]:
+    """In every run of `kind` tags and spaces that starts with a tag, the spaces first."""
+    out: list[tuple[str, str]] = []
+    tags: list[tuple[str, str]] = []
+    spaces: list[tuple[str, str]] = []
+    for piece in pieces:
+        if piece[0] == kind or (tags and piece[0] == "space"):
+            (tags if piece[0] == kind else spaces).append(piece)
+            continue
+        if tags:
+            out += spaces + tags
+            tags, spaces = [], []
+        out.append(piece)
+    return out + spaces + tags
 
 
 def leading_tags_end(line: str) -> int:

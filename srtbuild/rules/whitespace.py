@@ -52,7 +52,7 @@ def check(options: dict) -> tuple[str, str] | None:
 
 _RUNS = re.compile(r"[ \t\u3000]*\t[ \t]*|[ \t]{2,}")
 _MARKS = ",.!?;:"
-_QUOTES = "\"\u201c\u201d\u201e\u00ab\u00bb"
+_QUOTES = "\"\u201c\u201d\u201e"
 _NOTES = "\u266a\u266b\u266c\u2669"  # ♪ ♫ ♬ ♩
 DASHES = "-\u2010\u2013\u2014"  # hyphen-minus, hyphen, en dash, em dash: all open dialog lines
 _TAGS_AT_END = re.compile(rf"(?:{TAG.pattern})+$", re.IGNORECASE)
@@ -131,76 +131,60 @@ def _straight_pairs(text: str) -> list[tuple[int, int]]:
         pairs = trusted(marks)
         if pairs:
             return pairs
+    by_line: dict[int, list[int]] = {}
+    line, next_break = 0, text.find("\n")
+    for i in marks:
+        while next_break != -1 and next_break < i:
+            line, next_break = line + 1, text.find("\n", next_break + 1)
+        by_line.setdefault(line, []).append(i)
     pairs = []
-    for line in _line_spans(text):
-        in_line = [i for i in marks if line[0] <= i < line[1]]
-        if in_line and len(in_line) % 2 == 0:
+    for in_line in by_line.values():
+        if len(in_line) % 2 == 0:
             pairs += trusted(in_line)
     return pairs
 
 
-def _typographic_pairs(text: str, guillemets: bool) -> list[tuple[int, int]]:
-    """Pairs of curly quotes (“ ”, German „ “) and guillemets (« »): the glyph says which
-    way it faces, so they pair in order; a cue where one does not pair is left alone."""
+def _curly_pairs(text: str) -> list[tuple[int, int]]:
+    """Pairs of curly quotes (“ ”, and German „ “): the glyph says which way it faces, so
+    they pair in order; a cue where one does not pair is left alone.
+
+    Guillemets are not paired: whether « » take a space inside is the language's
+    convention (French spaces them, `« Oui »`), and a file's `language:` is often left
+    at its default, so the spaces an author wrote there are kept."""
     pairs: list[tuple[int, int]] = []
-    curly_ok = guillemet_ok = True
-    curly: int | None = None
-    guillemet: int | None = None
-    curly_pairs: list[tuple[int, int]] = []
-    guillemet_pairs: list[tuple[int, int]] = []
+    opened: int | None = None
     for i, ch in enumerate(text):
         if ch == "\u201e":  # „ opens (German)
-            curly_ok = curly_ok and curly is None
-            curly = i
+            if opened is not None:
+                return []
+            opened = i
         elif ch == "\u201c":  # “ opens in English and closes a German „
-            if curly is not None and text[curly] == "\u201e":
-                curly_pairs.append((curly, i))
-                curly = None
-            elif curly is None:
-                curly = i
+            if opened is not None and text[opened] == "\u201e":
+                pairs.append((opened, i))
+                opened = None
+            elif opened is None:
+                opened = i
             else:
-                curly_ok = False
+                return []
         elif ch == "\u201d":  # ” closes
-            if curly is None:
-                curly_ok = False
-            else:
-                curly_pairs.append((curly, i))
-                curly = None
-        elif ch == "\u00ab":
-            guillemet_ok = guillemet_ok and guillemet is None
-            guillemet = i
-        elif ch == "\u00bb":
-            if guillemet is None:
-                guillemet_ok = False
-            else:
-                guillemet_pairs.append((guillemet, i))
-                guillemet = None
-    if curly_ok and curly is None:
-        pairs += curly_pairs
-    if guillemets and guillemet_ok and guillemet is None:
-        pairs += guillemet_pairs
+            if opened is None:
+                return []
+            pairs.append((opened, i))
+            opened = None
+    if opened is not None:
+        return []
     return [(a, b) for a, b in pairs if _holds_words(text, a, b) and _can_close(text, b)]
 
 
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    start = 0
-    for line in text.split("\n"):
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
-
-
-def quote_spaces(text: str, guillemets: bool = True) -> str:
+def quote_spaces(text: str) -> str:
     """Spaces just inside a pair of quotes removed: `" Foo "` to `"Foo"`.
 
     Only inside a pair: the spaces between two quotations (`"yes" and "no"`) are outside
-    every pair and stay. Guillemets are left spaced where the language's typography
-    spaces them (French: `« Oui »`)."""
+    every pair and stay."""
     if not any(q in text for q in _QUOTES):
         return text
     pairs = _straight_pairs(text) if '"' in text else []
-    pairs += _typographic_pairs(text, guillemets)
+    pairs += _curly_pairs(text)
     drop: set[int] = set()
     for a, b in pairs:
         i = a + 1
@@ -361,7 +345,7 @@ def dialog_dashes(text: str, style: str) -> str:
 # ---------------------------------------------------------------------------- the rule
 
 
-def fix(text: str, pattern: re.Pattern, style: str = "space", guillemets: bool = True) -> str:
+def fix(text: str, pattern: re.Pattern, style: str = "space") -> str:
     """One pass of every whitespace correction (the rule runs it to its fixpoint)."""
     text = spaces_outside_tags(text)
     text = LEADING_PUNCT.sub(r"\1\n", text)
@@ -369,16 +353,15 @@ def fix(text: str, pattern: re.Pattern, style: str = "space", guillemets: bool =
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(line for line in lines if line)
     text = pattern.sub(r"\1", text)
-    text = quote_spaces(text, guillemets)
+    text = quote_spaces(text)
     text = note_spaces(text)
     return dialog_dashes(text, style)
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     # `.` only when it ends a word: ` .5`, `.NET` and a spaced ellipsis ` ...` stay.
-    french = spaced_high(ctx.language)
-    pattern = SPACE_BEFORE_LOW if french else SPACE_BEFORE_ALL
+    pattern = SPACE_BEFORE_LOW if spaced_high(ctx.language) else SPACE_BEFORE_ALL
     style = options.get("dialog_style", "space")
     dialogs = style != "keep"
-    return fix_texts(cues, NAME, ctx, lambda t: fix(t, pattern, style, not french),
+    return fix_texts(cues, NAME, ctx, lambda t: fix(t, pattern, style),
                      quick=lambda t: _needs(t, dialogs), options=options)

@@ -39,6 +39,7 @@ _CLAUSE_WORDS = 6
 # The spoken double copula: a noun like these, then `is is that ...` (`the problem is is`).
 _COPULA_HEADS = frozenset({"thing", "problem", "question", "point", "issue", "truth", "reason", "fact", "idea",
                            "trouble", "catch", "answer", "difference", "result", "deal", "key"})
+_LOOK_BACK = 200  # characters before a double searched for its context
 # Where a sentence or a clause ends: the context of a double is looked for after it.
 _CLAUSE_END = re.compile(r"(?<!\.)[.!?](?!\.)|[;:]")
 
@@ -46,14 +47,17 @@ _CLAUSE_END = re.compile(r"(?<!\.)[.!?](?!\.)|[;:]")
 def grammatical_double(text: str, m: re.Match) -> bool:
     """Is this `had had`, `that that` or `is is` grammar rather than a stutter?
 
-    Never at a sentence's start (`Had had`, `That that's it`: no sentence starts so).
+    Never at a sentence's start (`Had had it`, `That that is it`: no sentence starts so).
     `had had` and `that that` after any word of the sentence; `is is` only when the first
     `is` ends a clause that is the subject (`what it is is`) or follows a noun of the
     double copula (`the problem is is`): `this is is important` is a stutter. A cue that
     starts with the double in lower case continues a sentence the cue before holds, so the
     double is kept: the context that would decide is not in this cue."""
     word = m.group(1).lower()
-    head = visible(text[:m.start()])
+    # Only the words just before matter: a window, so that a cue of many doubles does not
+    # cost the square of its length.
+    start = max(0, m.start() - _LOOK_BACK)
+    head = visible(text[start:m.start()])
     ends = [e.end() for e in _CLAUSE_END.finditer(head)]
     clause = head[ends[-1]:] if ends else head
     words = [w.lower() for w in _WORDS.findall(clause)]
