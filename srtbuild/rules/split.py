@@ -239,14 +239,19 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     min_chars = options["min_chars"]
     out: list[Cue] = []
     changed = False
-    for cue in cues:
+    count = len(cues)
+    for i, cue in enumerate(cues):
+        # A cue whose time overlaps a neighbour's has no time of its own yet (timing
+        # settles it): it is split only to fit the screen, never for time.
+        disputed = ((i and cues[i - 1].end > cue.start) or (i + 1 < count and cues[i + 1].start < cue.end))
         duration = cue.end - cue.start
-        if not cue.text or not _needs_split(cue.text, duration, max_len, max_lines, max_dur, min_chars):
+        for_time = duration if not disputed else min(duration, max_dur)
+        if not cue.text or not _needs_split(cue.text, for_time, max_len, max_lines, max_dur, min_chars):
             out.append(cue)
             continue
         chars = reading_chars(cue.text)
         max_chars = chars + 1_000_000
-        if duration > max_dur and chars >= 2 * min_chars:
+        if for_time > max_dur and chars >= 2 * min_chars:
             # Split for time too: no part longer than max_dur (time follows characters).
             max_chars = max(max_dur * chars // duration, min_chars)
         # Parts with fewer characters than this would be on screen under min_duration_ms.

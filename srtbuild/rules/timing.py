@@ -59,10 +59,15 @@ def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
     a_start, a_end, a_need, a_weight = a
     b_start, b_end, b_need, b_weight = b
     a_had, b_had = max(a_end - a_start, 1), max(b_end - b_start, 1)
-    b_end = max(b_end, a_end)
+    if b_end <= a_end:
+        # Nested: the earlier keeps the screen until the later starts (or as long as it
+        # needs), and the later follows it to the end of the earlier's time.
+        preferred = b_start - gap
+        b_end = a_end
+    else:
+        conflict = a_end + gap - b_start
+        preferred = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
     room = b_end - a_start  # from the earlier start to the later end
-    conflict = a_end + gap - b_start
-    preferred = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
     a_floor, b_floor = min(a_need, a_had), min(b_need, b_had)
     for fa, fb in ((min(a_need, max(a_had, min_dur)), min(b_need, max(b_had, min_dur))), (a_floor, b_floor)):
         if fa + gap + fb <= room:
@@ -77,6 +82,39 @@ def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
     return a_start + keep_a, a_start + keep_a, b_end
 
 
+_NESTED_LOOKAHEAD = 64  # cues examined inside one long cue: keeps the pass linear
+
+
+def _yield_to_nested(cues: list[Cue], gap: int) -> bool:
+    """A cue whose span holds other cues whole (speech recognition sometimes stamps a
+    segment over the next few) gives way to them: the short cues' times are the precise
+    ones. The long cue keeps the largest stretch of its own span left free by them, so
+    every cue stays within the time its words were spoken. Cues sorted by start."""
+    moved = False
+    for i, cue in enumerate(cues):
+        if cue.end - cue.start <= 0:
+            continue
+        inner, nested = [], False
+        for other in cues[i + 1:i + 1 + _NESTED_LOOKAHEAD]:
+            if other.start >= cue.end:
+                break
+            if other.end > other.start and (other.start, other.end) != (cue.start, cue.end):
+                inner.append(other)
+                nested = nested or other.end <= cue.end
+        if not nested:
+            continue
+        free, at = [], cue.start
+        for other in inner:  # sorted by start; a cue running past the end takes the rest
+            free.append((at, other.start - gap))
+            at = max(at, other.end + gap)
+        free.append((at, cue.end))
+        start, end = max(free, key=lambda span: span[1] - span[0])
+        if end - start > 0 and (start, end) != (cue.start, cue.end):
+            cue.start, cue.end = start, end
+            moved = True
+    return moved
+
+
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     min_dur = options["min_duration_ms"]
     max_dur = max(options["max_duration_ms"], 1)
@@ -86,6 +124,12 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
 
     if any(cues[i].start > cues[i + 1].start for i in range(len(cues) - 1)):
         order = sorted(cues, key=lambda c: c.start)  # stable: equal starts keep file order
+        for i, cue in enumerate(order):
+            if cue is not cues[i]:
+                record(NAME, cue.line)
+        cues = order
+    if _yield_to_nested(cues, gap):
+        order = sorted(cues, key=lambda c: c.start)
         for i, cue in enumerate(order):
             if cue is not cues[i]:
                 record(NAME, cue.line)
@@ -107,11 +151,19 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             if nxt.end <= nxt.start:
                 nxt.end = nxt.start + need[i + 1]
             if nxt.start <= start:
-                # Two cues start together (untimed or duplicated times): the later in the
-                # file follows the earlier, which keeps what it needs.
-                end = start + min(max(end - start, 1), need[i])
+                # Two cues start together: the later in the file follows the earlier. If
+                # the later has time of its own, the two share it by what each needs;
+                # untimed cues each get what they need, one after the other.
+                timed = nxt.end > nxt.start
+                keep = need[i]
+                if timed:
+                    room = max(end, nxt.end) - start - gap
+                    if need[i] + need[i + 1] > room:
+                        keep = max(1, room * need[i] // (need[i] + need[i + 1]))
+                    nxt.end = max(nxt.end, end)
+                end = start + min(max(end - start, 1), keep)
                 nxt.start = end + gap
-                nxt.end = max(nxt.end, nxt.start + need[i + 1])
+                nxt.end = max(nxt.end, nxt.start + (1 if timed else need[i + 1]))
                 record(NAME, nxt.line)
             elif end + gap > nxt.start:
                 end, new_start, new_end = _share((start, end, need[i], max(chars[i], 1)),
