@@ -381,7 +381,7 @@ _NOTE_EDGE = re.compile(r"[\u266a-\u266c\u2669][^\s\u2669-\u266c]|[^\s\u2669-\u2
 # Each convention: the pattern a cue must have for the convention to change it, and the
 # convention applied alone.
 CONVENTIONS = {
-    "spaces inside tags": (re.compile(r"<(?:[ibu]|font[^<>]*)>\s|\s</(?:[ibu]|font)>", re.I), spaces_outside_tags),
+    "spaces inside tags": (re.compile(r"<(?:[ibu]|font[^<>]*)>\s|\s</(?:[ibu]|font)>", re.IGNORECASE), spaces_outside_tags),
     "spaces inside quotes": (re.compile("[\"\u201c\u201d\u201e][ \t]|[ \t][\"\u201c\u201d\u201e]"),
                              whitespace.quote_spaces),
     "music notes": (_NOTE_EDGE, whitespace.note_spaces),
@@ -389,7 +389,7 @@ CONVENTIONS = {
     "dialog dashes (no_space)": (_DASH_LINE, lambda t: whitespace.dialog_dashes(t, "no_space")),
     "space before a number": (re.compile(r"(?:[?!\u2026]|\.\.\.)[\d$]"),
                               lambda t: punctuation._GLUED_NUMBER.sub(punctuation._space_before_number, t)),
-    "repeated grammatical words": (re.compile(r"\b(is|had|that)\s+\1\b", re.I),
+    "repeated grammatical words": (re.compile(r"\b(is|had|that)\s+\1\b", re.IGNORECASE),
                                    lambda t: _in_context(t)),
 }
 
@@ -432,7 +432,7 @@ def test_corpus_cues_with_balanced_tags_on_their_own_lines_are_untouched_by_tags
     """A cue whose tags already pair up, with no span closed at a line's end and reopened
     at the next one's start and no space just inside a tag, is left exactly as it is
     (tags are only written in lower case: `<I>` becomes `<i>`)."""
-    split_span = re.compile(r"</(i|b|u|font)>[ \t]*\n[ \t]*<\1\b", re.I)
+    split_span = re.compile(r"</(i|b|u|font)>[ \t]*\n[ \t]*<\1\b", re.IGNORECASE)
     inside = CONVENTIONS["spaces inside tags"][0]
     changed = []
     for path, texts in _corpus():
@@ -442,7 +442,7 @@ def test_corpus_cues_with_balanced_tags_on_their_own_lines_are_untouched_by_tags
                 continue
             if assess([Cue(0, 2000, t)], {}).checks["unbalanced_tags"]:
                 continue
-            if re.search(r"<(i|b|u)>(?:(?!</\1>).)*<\1>", t, re.S):  # nested twice: simplified
+            if re.search(r"<(i|b|u)>(?:(?!</\1>).)*<\1>", t, re.DOTALL):  # a tag inside itself: the inner one is dropped
                 continue
             out = tags._fix(t, "en")
             if out != t and tidy(t) == t:
