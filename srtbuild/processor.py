@@ -30,6 +30,18 @@ MAX_ROUNDS = 4
 MAX_LISTED = 10_000  # warnings and changes kept with their lines in a sidecar
 
 
+class UnreadableCues(SubtitleError):
+    """A file lost more of its cues to the reader than `max_dropped_share` allows: an
+    output missing that much is not a corrected file. It carries the count so that the
+    failed file's sidecar still says how many cues were lost."""
+
+    def __init__(self, dropped: int, total: int, path: str | None = None, line: int | None = None) -> None:
+        SubtitleError.__init__(self, f"{dropped} of {total} cues unreadable", path, line)
+        self.args = (dropped, total, path, line)
+        self.dropped = dropped
+        self.total = total
+
+
 def sidecar_path_for(output: Path) -> Path:
     """Default sidecar next to an output: `lecture.srt` -> `lecture.srt.json`."""
     return output.with_name(output.name + ".json")
@@ -44,6 +56,7 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "status": "ok",
         "segments": 0,
         "segments_before": 0,
+        "cues_dropped": 0,  # cues the reader could not read (not in segments_before)
         "corrections": 0,
         "corrections_by_rule": {},
         "glossary_terms": {},
@@ -70,7 +83,10 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
 def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]:
     """Pure core: source bytes -> (output bytes, record fields). Raises SubtitleError."""
     doc = read_bytes(data, display, settings.encoding, settings.language)
-    before = assess(doc.cues, settings.quality, len(doc.warnings), keep_findings=False)
+    dropped = len(doc.dropped)
+    if dropped and dropped / (len(doc.cues) + dropped) > settings.max_dropped_share:
+        raise UnreadableCues(dropped, len(doc.cues) + dropped, display, doc.dropped[0])
+    before = assess(doc.cues, settings.quality, len(doc.warnings), keep_findings=False, dropped=dropped)
     segments_before = len(doc.cues)
     ctx = Context(language=settings.language)
     cues = doc.cues
@@ -83,7 +99,7 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
         cues = run_pipeline(cues, settings.pipeline, ctx)
         if ctx.changes.total == made:
             break
-    after = assess(cues, settings.quality, 0)
+    after = assess(cues, settings.quality, 0, dropped=dropped)
     fmt = settings.output_format
     out = encode(compose(cues, crlf=fmt["crlf"]), bom=fmt["bom"])
     warnings = [w.as_dict() for w in doc.warnings] + [f.as_dict() for f in after.findings]
@@ -92,6 +108,7 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
     fields = {
         "segments": len(cues),
         "segments_before": segments_before,
+        "cues_dropped": dropped,
         "corrections": ctx.changes.total,
         "corrections_by_rule": dict(sorted(ctx.changes.by_rule.items())),
         "glossary_terms": dict(sorted(ctx.changes.terms.items())),
@@ -163,6 +180,8 @@ def process_file(
             record = _base_record(display, shown_output, settings, 0, None, None)
         record["status"] = "failed"
         record["error"] = {"message": exc.message, "line": exc.line}
+        if isinstance(exc, UnreadableCues):
+            record["cues_dropped"] = exc.dropped
     record["processing_time_s"] = round(time.perf_counter() - started, 6)
     if out is not None and output is not None:
         try:

@@ -39,6 +39,7 @@ WEIGHTS = {
     "empty": 2.0,             # nothing to read
     "unbalanced_tags": 1.0,   # <i> without </i> and the like
     "repairs": 0.25,          # each repair the reader had to make
+    "dropped_cues": 3.0,      # a cue the reader could not read: the viewer never sees it
 }
 CHECKS = tuple(WEIGHTS)
 
@@ -67,13 +68,18 @@ def score(checks: dict[str, int], cues: int) -> float:
     return round(100.0 * cues / (cues + penalty), 1)
 
 
-def assess(cues: list[Cue], thresholds: dict, repairs: int = 0, keep_findings: bool = True) -> QualityResult:
-    """Run every check over the cues (in file order); `repairs` is the reader's count."""
+def assess(cues: list[Cue], thresholds: dict, repairs: int = 0, keep_findings: bool = True,
+           dropped: int = 0) -> QualityResult:
+    """Run every check over the cues (in file order); `repairs` is the reader's count.
+
+    `dropped` is how many cues the reader could not read: no rule brings them back, so
+    they weigh on the score after correction as much as before it."""
     t = {**DEFAULT_THRESHOLDS, **thresholds}
     max_cps, max_len, max_lines = t["max_cps"], t["max_line_length"], t["max_lines"]
     min_dur, max_dur, min_gap = t["min_duration_ms"], t["max_duration_ms"], t["min_gap_ms"]
     counts = dict.fromkeys(CHECKS, 0)
     counts["repairs"] = repairs
+    counts["dropped_cues"] = dropped
     findings: list[Finding] = []
 
     def hit(check: str, cue: Cue, message: str) -> None:

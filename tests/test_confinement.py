@@ -144,8 +144,8 @@ def test_a_pickled_cache_is_never_loaded(built: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [
-    b'{"schema":"srtbuild.sidecars/3","keep":10,"folders":{"":{"subdirs":"x"}}}',
-    b'{"schema":"srtbuild.sidecars/3","keep":10,"folders":{"":{"subdirs":[],"files":{"a.srt.json":[1,2,"]}{","x\\n"]},"tally":{}}}}',
+    b'{"schema":"srtbuild.sidecars/4","keep":10,"folders":{"":{"subdirs":"x"}}}',
+    b'{"schema":"srtbuild.sidecars/4","keep":10,"folders":{"":{"subdirs":[],"files":{"a.srt.json":[1,2,"]}{","x\\n"]},"tally":{}}}}',
     b"\x00\x01 not json",
 ])
 def test_a_damaged_cache_is_ignored_with_a_warning(built: Path, damage: bytes) -> None:

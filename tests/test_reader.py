@@ -126,6 +126,10 @@ def test_no_blank_line_between_cues():
     ("00:00:02,813 --> 00:00:06,488  X1:122 X2:595 Y1:450 Y2:523", 2813, 6488),
     ("-00:00:01,000 --> 00:00:02,000", 0, 2000),
     ("0:00:05.440,0:00:09.360", 5440, 9360),
+    ("00:00:01,000 - > 00:00:02,000", 1000, 2000),   # any arrow between two readable times
+    ("00:00:01,000 ==> 00:00:02,000", 1000, 2000),
+    ("00:00:01,000 \u2192 00:00:02,000", 1000, 2000),
+    ("00:00:01,000 > 00:00:02,000", 1000, 2000),
 ])
 def test_lenient_timing_lines(line, start, end):
     doc = read_bytes(f"1\n{line}\nText\n".encode())
@@ -160,6 +164,7 @@ def test_unreadable_timing_line_drops_only_that_cue_with_a_warning():
     doc = read_bytes(text.encode())
     assert texts(doc) == ["Kept"]
     assert any(w.line == 2 and "unreadable timing line" in w.message for w in doc.warnings)
+    assert doc.dropped == [2]  # counted: the processor scores it and fails a file that lost too many
 
 
 def test_empty_file_is_not_an_error():

@@ -15,7 +15,8 @@ from typing import Any
 from srtbuild.errors import UsageError
 
 REPORT_SCHEMA_PREFIX = "srtbuild.report/"
-COMPARED = ("files", "succeeded", "failed", "segments", "corrections", "warnings", "quality_before", "quality_after")
+COMPARED = ("files", "succeeded", "failed", "segments", "cues_dropped", "corrections", "warnings", "quality_before",
+            "quality_after")
 
 
 def load_report(path: str) -> dict:

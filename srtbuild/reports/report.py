@@ -82,6 +82,7 @@ def assemble(build: Run, got: Collected, finished: float) -> dict:
         "removed": len(got.removed),
         "unlisted_folders": len(build.unlisted),
         "segments": t.segments,
+        "cues_dropped": t.cues_dropped,
         "corrections": t.corrections,
         "corrections_by_rule": dict(sorted(t.by_rule.items())),
         "warnings": t.warnings,
@@ -108,6 +109,8 @@ def assemble(build: Run, got: Collected, finished: float) -> dict:
         # A folder that could not be listed is an error too: its sources are unknown.
         "errors": [{"path": p, "line": line, "message": m} for p, line, m in t.errors]
         + [{"path": escape_name(folder) + "/", "line": None, "message": why} for folder, why in build.unlisted],
+        # Files that kept their output but lost cues the reader could not read.
+        "lost_cues": [{"path": p, "cues_dropped": n} for p, n in t.lost],
         "removed": got.removed,
     }
 
@@ -136,7 +139,8 @@ def summary_text(report: dict, worst: list[tuple], fmt: str = "simple") -> str:
     totals = [
         ("files", t["files"]), ("succeeded", t["succeeded"]), ("failed", t["failed"]),
         ("empty (no cues)", t.get("empty", 0)), ("pending", t["pending"]), ("processed this run", t["processed"]), ("up to date", t["up_to_date"]),
-        ("removed (source gone)", t["removed"]), ("segments", t["segments"]), ("corrections", t["corrections"]),
+        ("removed (source gone)", t["removed"]), ("segments", t["segments"]),
+        ("cues dropped (unreadable)", t.get("cues_dropped", 0)), ("corrections", t["corrections"]),
         ("warnings", t["warnings"]), ("quality before", t["quality_before"]), ("quality after", t["quality_after"]),
         ("processing time (s)", t["processing_time_s"]), ("files a minute", t["files_per_minute"]),
         ("segments a second", t["segments_per_second"]),
@@ -154,6 +158,13 @@ def summary_text(report: dict, worst: list[tuple], fmt: str = "simple") -> str:
         lines = [f"failed ({len(report['errors'])}):"]
         lines += [f"  {e['path']}:{e['line']}: {e['message']}" if e["line"] else f"  {e['path']}: {e['message']}"
                   for e in report["errors"]]
+        parts.append("\n".join(lines))
+    if report.get("lost_cues"):
+        lost = report["lost_cues"]
+        lines = [f"lost cues, unreadable ({sum(x['cues_dropped'] for x in lost)} in {len(lost)} "
+                 f"file{'s' if len(lost) != 1 else ''}):"]
+        lines += [f"  {x['path']}: {x['cues_dropped']} cue{'s' if x['cues_dropped'] != 1 else ''} dropped"
+                  for x in lost]
         parts.append("\n".join(lines))
     if report.get("removed"):
         parts.append("removed, source gone:\n" + "\n".join(f"  {p}" for p in report["removed"]))

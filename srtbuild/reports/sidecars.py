@@ -32,15 +32,16 @@ from srtbuild.names import (
 )
 
 ROW_FIELDS = (
-    "path", "output", "status", "segments", "corrections", "corrections_by_rule",
+    "path", "output", "status", "segments", "cues_dropped", "corrections", "corrections_by_rule",
     "quality_before", "quality_after", "checks_before", "checks_after", "warnings", "error",
     "processing_time_s", "size_bytes", "encoding", "processed_at",
 )
 CSV_FIELDS = (
     "path", "output", "status", "segments", "corrections", "quality_before", "quality_after",
     "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "corrections_by_rule",
+    "cues_dropped",
 )
-_CACHE_SCHEMA = "srtbuild.sidecars/3"
+_CACHE_SCHEMA = "srtbuild.sidecars/4"
 STATUSES = ("ok", "failed", "empty")
 
 
@@ -65,7 +66,7 @@ def csv_line(row: dict) -> str:
     csv.writer(buf, lineterminator="\n").writerow([
         row["path"], row["output"], row["status"], row["segments"], row["corrections"], row["quality_before"],
         row["quality_after"], row["warnings"], err.get("line"), err.get("message"), row["processing_time_s"],
-        row["size_bytes"], rules,
+        row["size_bytes"], rules, row.get("cues_dropped") or 0,
     ])
     return buf.getvalue()
 
@@ -73,7 +74,7 @@ def csv_line(row: dict) -> str:
 def pending_row(rel: str, output: str) -> dict:
     """The row of a source that has no sidecar yet (never built, or the run stopped)."""
     row: dict[str, Any] = {name: None for name in ROW_FIELDS}
-    row.update(path=rel, output=output, status="pending", segments=0, corrections=0,
+    row.update(path=rel, output=output, status="pending", segments=0, cues_dropped=0, corrections=0,
                corrections_by_rule={}, checks_before={}, checks_after={}, warnings=0)
     return row
 
@@ -86,7 +87,9 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
     row["path"] = name
     row["output"] = output
     _need(row["status"] in STATUSES)
-    for key in ("segments", "corrections", "size_bytes"):
+    if row["cues_dropped"] is None:  # a sidecar of an srtbuild that did not count them
+        row["cues_dropped"] = 0
+    for key in ("segments", "cues_dropped", "corrections", "size_bytes"):
         _need(_count(row[key]))
     for key in ("quality_before", "quality_after", "processing_time_s", "processed_at"):
         _need(row[key] is None or _number(row[key]))
@@ -120,8 +123,8 @@ class Tally:
 
     __slots__ = ("ok", "failed", "empty", "segments", "corrections", "by_rule", "quality_before",
                  "quality_after", "warnings", "errors", "worst", "processed", "processed_segments",
-                 "processing_time_s")
-    _COUNTS = ("ok", "failed", "empty", "segments", "corrections", "warnings")
+                 "processing_time_s", "cues_dropped", "lost")
+    _COUNTS = ("ok", "failed", "empty", "segments", "corrections", "warnings", "cues_dropped")
 
     def __init__(self) -> None:
         self.ok = self.failed = self.empty = self.segments = self.corrections = self.warnings = 0
@@ -129,6 +132,10 @@ class Tally:
         self.quality_before = [0.0, 0]  # sum, count (means over succeeded files)
         self.quality_after = [0.0, 0]
         self.errors: list[tuple[str, int | None, str]] = []
+        # Cues the reader could not read, in files that did not fail (a file that lost
+        # more than max_dropped_share failed, and is among the errors): total, and by file.
+        self.cues_dropped = 0
+        self.lost: list[tuple[str, int]] = []
         self.worst: list[tuple[float, str, float | None, int, int]] = []  # (after, path, before, cues, warnings)
         # Processed in this run: only ever rows read in this run (an unchanged folder
         # holds none), so these are not cached.
@@ -143,6 +150,9 @@ class Tally:
             self.errors.append((row["path"], err.get("line"), err.get("message") or ""))
         elif row["status"] == "empty":
             self.empty += 1  # no cue to score: kept out of the means and the worst files
+        if row["status"] in ("ok", "empty") and row.get("cues_dropped"):
+            self.cues_dropped += row["cues_dropped"]
+            self.lost.append((row["path"], row["cues_dropped"]))
         if row["status"] != "ok":
             return
         self.ok += 1
@@ -168,6 +178,7 @@ class Tally:
             mine[0] += theirs[0]
             mine[1] += theirs[1]
         self.errors.extend(other.errors)
+        self.lost.extend(other.lost)
         self.worst = heapq.nsmallest(keep, self.worst + other.worst)
 
     def settle(self, keep: int) -> None:
@@ -177,7 +188,8 @@ class Tally:
         """The cached part as plain JSON data (this run's `processed` figures are not)."""
         data: dict[str, Any] = {name: getattr(self, name) for name in self._COUNTS}
         data.update(by_rule=self.by_rule, quality_before=self.quality_before, quality_after=self.quality_after,
-                    errors=[list(e) for e in self.errors], worst=[list(w) for w in self.worst])
+                    errors=[list(e) for e in self.errors], worst=[list(w) for w in self.worst],
+                    lost=[list(x) for x in self.lost])
         return data
 
     @classmethod
@@ -201,6 +213,9 @@ class Tally:
             _need(_number(after) and isinstance(path, str) and (before is None or _number(before))
                   and _count(segments) and _count(warnings))
             t.worst.append((after, path, before, segments, warnings))
+        for path, n in data["lost"]:
+            _need(isinstance(path, str) and _count(n))
+            t.lost.append((path, n))
         return t
 
 
@@ -443,6 +458,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     total.processed_segments = scan.processed.processed_segments
     total.processing_time_s = scan.processed.processing_time_s
     total.errors.sort()
+    total.lost.sort()
     scan.removed.sort()
     return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows)
 

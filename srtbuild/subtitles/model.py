@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Cue:
@@ -54,3 +54,6 @@ class Document:
     warnings: list[Finding]
     had_bom: bool = False
     newline: str = "\n"
+    # Source lines of the cues the reader could not read (their text is not in `cues`):
+    # counted, scored and, past `max_dropped_share`, a failure, never lost quietly.
+    dropped: list[int] = field(default_factory=list)

@@ -5,6 +5,18 @@ regex; anything else that looks like a timing line goes through the lenient gram
 `timestamps`. Every repair becomes a `Finding` with its 1-based source line. The reader
 fails (SubtitleError) only when nothing sensible can be read: binary data, undecodable
 bytes, or a non-empty file without a single cue.
+
+A cue whose text cannot be kept is never lost quietly: its line goes into
+`Document.dropped`, so the processor can count it, score it and fail a file that lost too
+many. That is an unreadable timing line (the cue and its text are dropped), and a numbered
+block with text but no timing line where its text cannot join a cue before it.
+
+What makes a line a timing line is unchanged from the strict and lenient grammars: such a
+line starts a cue wherever it stands. A line that only the wide grammar reads (an arrow
+such as ` - > ` or `→`) starts a cue only where a cue can start: at the top of the file,
+after a blank line, or after an index; and anywhere once the file has used that arrow at
+such a place. So a cue's text line that happens to hold two times in a
+well-formed file stays text.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from srtbuild.errors import SubtitleError
 from srtbuild.subtitles.encoding import decode
 from srtbuild.subtitles.model import Cue, Document, Finding
 from srtbuild.subtitles.source import read_source
-from srtbuild.subtitles.timestamps import BROKEN, STRICT, format_ms, parse_lenient
+from srtbuild.subtitles.timestamps import BROKEN, STRICT, format_ms, parse_lenient, parse_wide
 
 # No subtitle cue holds this much text (it would stay on screen for over an hour at 20
 # characters a second): a file that does is not a subtitle file, or is damaged beyond
@@ -57,6 +69,8 @@ class _Builder:
         self.warnings: list[Finding] = []
         self.last_index: int | None = None
         self.dropping = False  # after an unreadable timing line, its text is dropped
+        self.dropped: list[int] = []  # source lines of the cues that could not be read
+        self.arrows: set[str] = set()  # wide arrows this file used where a cue starts
 
     def warn(self, line: int, message: str) -> None:
         self.warnings.append(Finding(line, "reader", message))
@@ -88,7 +102,7 @@ class _Builder:
                 trailing_blanks = before - end
         body = pending[:end]
         had_cues = bool(self.cues)
-        self._attach(body, first_line)
+        self._attach(body, first_line, index if next_is_cue else None)
         if next_is_cue:
             self._check_index(index, index_line, first_line + len(pending))
             if not had_cues and not body and trailing_blanks:
@@ -96,16 +110,18 @@ class _Builder:
             elif had_cues and trailing_blanks > 1:
                 self.warn(first_line + end, f"{trailing_blanks} blank lines between cues")
 
-    def _attach(self, body: list[str], first_line: int) -> None:
+    def _attach(self, body: list[str], first_line: int, next_index: int | None) -> None:
         if self.dropping:
             if any(s.strip() for s in body):
                 self.warn(first_line, f"{len(body)} text line(s) of the unreadable cue dropped")
+            self._lost_blocks(body, first_line, False)
             self.dropping = False
             return
         if not self.cues:
             stray = [i for i, s in enumerate(body) if s.strip()]
             if stray:
                 self.warn(first_line + stray[0], f"{len(stray)} line(s) before the first cue ignored")
+                self._lost_blocks(body, first_line, True)
             elif body:
                 self.warn(first_line, f"{len(body)} blank line(s) before the first cue")
             return
@@ -113,6 +129,7 @@ class _Builder:
         # keep them too); trailing spaces mean nothing to anyone.
         lines = [s.rstrip() for s in body]
         if "" in lines:
+            expected = None if self.last_index is None else self.last_index + 1
             kept = []
             orphan = -1
             for i, s in enumerate(lines):
@@ -125,13 +142,43 @@ class _Builder:
                 # `N` alone after a blank line, then text: a cue that lost its timing line
                 if i + 2 < len(lines) and _is_index(lines[i + 1]) and lines[i + 2]:
                     orphan = i + 1
-                    self.warn(first_line + i + 1, "cue without a timing line: its text was kept in the cue before it")
+                    number = int(lines[i + 1])
+                    # Its text is kept, so no word is lost; it counts as an unreadable cue
+                    # when the numbering says a cue is missing here (the number comes next
+                    # and the cue after does not carry it): otherwise it may be a number
+                    # in the text of a cue with a blank line in it.
+                    if expected is not None and number == expected and number != next_index:
+                        self.dropped.append(first_line + i + 1)
+                        self.warn(first_line + i + 1, "cue without a timing line, unreadable: its text was kept "
+                                                      "in the cue before it")
+                        expected += 1
+                    else:
+                        self.warn(first_line + i + 1, "cue without a timing line: its text was kept in the cue "
+                                                      "before it")
             lines = kept
         text = "\n".join(lines)
         if len(text) > MAX_CUE_CHARS:
             raise SubtitleError(f"cue with {len(text):,} characters of text (more than {MAX_CUE_CHARS:,}); "
                                 "not subtitle text", self.path, self.cues[-1].line)
         self.cues[-1].text = text
+
+    def _lost_blocks(self, body: list[str], first_line: int, top: bool) -> None:
+        """Count the numbered blocks among lines being dropped: an index alone at the top
+        of a block (the first line when `top`, or after a blank line) with text under it
+        is a cue whose timing line is missing, and its text goes with the dropped lines."""
+        for i in range(len(body) - 1):
+            if (_is_index(body[i]) and body[i + 1].strip() and not _is_index(body[i + 1])
+                    and (not body[i - 1].strip() if i else top)):
+                self.dropped.append(first_line + i)
+                self.warn(first_line + i, "cue without a timing line, unreadable: dropped")
+
+    def can_start(self, pending: list[str]) -> bool:
+        """Whether a cue can start on the line after `pending` (the lines since the last
+        timing line): at the top of the file, after a blank line, or after an index (where
+        a line shaped like a timing line was always taken for one, readable or not)."""
+        if not pending:
+            return not self.cues and not self.dropping
+        return not pending[-1].strip() or _is_index(pending[-1])
 
     def _check_index(self, index: int | None, index_line: int, timing_line: int) -> None:
         expected = 1 if self.last_index is None else self.last_index + 1
@@ -154,6 +201,11 @@ class _Builder:
 
 def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding], str]:
     """Parse decoded SRT text into cues; return (cues, warnings, newline style)."""
+    b, newline = _parse(text, path)
+    return b.cues, b.warnings, newline
+
+
+def _parse(text: str, path: str) -> tuple[_Builder, str]:
     b = _Builder(path)
     lines, newline = _split_lines(text, b.warnings)
     pending: list[str] = []
@@ -172,6 +224,11 @@ def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding
             continue
         if ":" in line:
             parsed = parse_lenient(line)
+            if parsed is None:
+                wide = parse_wide(line)
+                if wide is not None and (wide[3] in b.arrows or b.can_start(pending)):
+                    b.arrows.add(wide[3])
+                    parsed = wide[:3]
             if parsed is not None:
                 start, end, notes = parsed
                 b.close(pending, first_line, True)
@@ -186,6 +243,7 @@ def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding
             ):
                 b.close(pending, first_line, True)
                 b.warn(number, f"unreadable timing line {line.strip()[:60]!r}: cue dropped")
+                b.dropped.append(number)
                 b.dropping = True
                 pending = []
                 first_line = number + 1
@@ -194,7 +252,7 @@ def parse_text(text: str, path: str = "<text>") -> tuple[list[Cue], list[Finding
     b.close(pending, first_line, False)
     if lines and lines[-1] != "" and b.cues:
         b.warn(len(lines), "no final newline")
-    return b.cues, b.warnings, newline
+    return b, newline
 
 
 def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None, language: str | None = None) -> Document:
@@ -202,18 +260,22 @@ def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None, 
 
     `language` only guides the guess of a legacy encoding when the bytes are not UTF-8.
     """
-    text, used, had_bom, warnings = decode(data, path, encoding, language)
+    text, used, had_bom, warnings = decode(data, path, encoding, language)[:4]
     if text.startswith("\ufeff"):  # a second BOM, e.g. a UTF-8 BOM inside UTF-16
         text = text[1:]
         warnings.append(Finding(1, "reader", "extra byte-order mark removed"))
-    cues, found, newline = parse_text(text, path)
-    warnings.extend(found)
+    b, newline = _parse(text, path)
+    cues = b.cues
+    warnings.extend(b.warnings)
+    if not cues and b.dropped:
+        n = len(b.dropped)
+        raise SubtitleError(f"no subtitle cue found: {n} of {n} cues unreadable", path, b.dropped[0])
     if not cues and text.strip():
         line = next((i for i, s in enumerate(text.splitlines(), 1) if s.strip()), 1)
         raise SubtitleError("no subtitle cue found (no readable timing line)", path, line)
     if not cues:
         warnings.append(Finding(1, "reader", "file has no cues (empty)"))
-    return Document(cues, used, warnings, had_bom, newline)
+    return Document(cues, used, warnings, had_bom, newline, dropped=b.dropped)
 
 
 def read_file(path: str | Path, encoding: str | None = None, display: str | None = None,

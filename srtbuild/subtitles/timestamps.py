@@ -6,6 +6,13 @@ milliseconds, as ffmpeg's and VLC's SRT readers do), short fields (`0:0:4,8`), M
 times, spaces after the colons, float junk after the milliseconds (`04,560.0000000009`),
 `->`, `-->` and ` - ` arrows with or without spaces, negative times, and coordinates or
 other junk after the end time.
+
+Past that grammar, `parse_wide` reads any line that holds two readable timestamps,
+whatever short run of symbols or spaces stands between them (` - > `, `==>`, `→`, `>`,
+`-- >`, `- &gt;`...): machine translation and hand editing mangle the arrow of hundreds
+of cues a file. Such an arrow is one the old grammar never accepted, so the reader only
+takes it where a timing line can stand (see srtbuild.subtitles.reader): a file that
+parsed before parses the same.
 """
 
 from __future__ import annotations
@@ -23,8 +30,20 @@ _TS = (
 _ARROW = r"[ \t]*(-{1,2}>|[\u2013\u2014]>|=>|[ \t]-[ \t]|-{1,2}[ \t]*&[ \t]*gt;|,)[ \t]*"
 LENIENT = re.compile(r"[ \t]*" + _TS + _ARROW + _TS + r"(.*)$")
 
-# A line that has a timing line's shape but cannot be read (e.g. `00:00:000:00:12,500`).
-BROKEN = re.compile(r"[ \t]*-?\d[\d:;,. \t\->]{7,}$")
+# Any arrow: a run of up to 8 symbols (not a letter, digit, space, or a timestamp's own
+# `,.:;`) with a few spaces among them, an HTML-escaped `&gt;` after at most three of
+# them, or spaces alone. Timestamp punctuation is left out so that a run cannot eat a
+# field: with `:` in it, `00:00:000:00:12,500` would read as two times, a guess and not a
+# repair. The runs of spaces are bounded: unbounded, they make a line of 20,000 spaces
+# take seconds (the regex tries every way to share them out).
+_SYMBOL = r"[^\w\s,.:;]"
+_WIDE_ARROW = (r"(?:[ \t]{0,8}(" + _SYMBOL + r"(?:[ \t]{0,2}" + _SYMBOL + r"){0,7}"
+               r"|(?:" + _SYMBOL + r"[ \t]{0,2}){0,3}&[ \t]{0,2}gt;)[ \t]{0,8}|([ \t]{1,16}))")
+WIDE = re.compile(r"[ \t]*" + _TS + _WIDE_ARROW + _TS + r"(.*)$")
+
+# A line that has a timing line's shape but cannot be read (e.g. `00:00:000:00:12,500`):
+# digits and anything but letters, with a colon in it.
+BROKEN = re.compile(r"[ \t]*-?\d(?=[^:]*:)[\d\W]{7,}$")
 
 
 def _one(groups: tuple, raw_parts: list[str]) -> tuple[int, bool]:
@@ -66,7 +85,24 @@ def parse_lenient(line: str) -> tuple[int, int, list[str]] | None:
     if m is None:
         return None
     g = m.groups()
-    first, second, arrow, rest = g[0:7], g[8:15], g[7], g[15]
+    return _timing(line, g[0:7], g[8:15], g[7].strip(), g[15])
+
+
+def parse_wide(line: str) -> tuple[int, int, list[str], str] | None:
+    """Like `parse_lenient`, with any arrow: (start, end, notes, arrow) or None, where
+    `arrow` is the arrow without its spaces ('' when only spaces stand between the times).
+
+    Only for lines `parse_lenient` refuses: it reads what the old grammar read the same.
+    """
+    m = WIDE.match(line)
+    if m is None:
+        return None
+    g = m.groups()
+    found = _timing(line, g[0:7], g[9:16], (g[7] or "").strip(), g[16])
+    return None if found is None else (*found, "".join((g[7] or "").split()))
+
+
+def _timing(line: str, first: tuple, second: tuple, arrow: str, rest: str) -> tuple[int, int, list[str]] | None:
     for ts in (first, second):
         if ts[3] is None and ts[5] is None:
             return None
@@ -77,8 +113,10 @@ def parse_lenient(line: str) -> tuple[int, int, list[str]] | None:
         notes.append("negative time set to 0")
         start = 0 if neg_start else start
         end = 0 if neg_end else end
-    if arrow.strip() != "-->" or " --> " not in line:
-        notes.append(f"arrow {arrow.strip()!r} without the standard ' --> '")
+    if not arrow:
+        notes.append("no arrow between the times (standard: ' --> ')")
+    elif arrow != "-->" or " --> " not in line:
+        notes.append(f"arrow {arrow!r} without the standard ' --> '")
     if " :" in line or ": " in line:
         notes.append("spaces inside the timestamps")
     rest = rest.strip()
