@@ -45,9 +45,9 @@ pipeline:
   - glossary:
       files: [glossary.yaml]
   - remove_empty
-  - merge                      # fragments joined (limits as wrap and timing)
   - split                      # over-long cues split into cues that fit
   - timing: {{min_duration_ms: 833, max_duration_ms: 7000, min_gap_ms: 83, max_cps: 20}}
+  - merge                      # fragments joined (limits as wrap and timing)
   - wrap: {{max_line_length: 42, max_lines: 2}}
 
 # Quality checks (Netflix English guide values) for the 0-100 score.

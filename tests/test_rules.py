@@ -187,10 +187,10 @@ def test_timing_repairs():
     assert spans[0] == (5000, 5833)          # end before start: the text's need
     assert spans[1] == (10000, 10833)        # zero duration
     assert spans[2] == (12000, 19000)        # capped at 7 s
-    # A 50 ms gap: the short cue keeps all it had, the next one (with time to spare)
-    # starts 33 ms later, so the gap is 83 ms.
-    assert spans[3] == (40000, 40300)
-    assert spans[4] == (40383, 42000)
+    # A 300 ms cue 50 ms before a cue with time to spare: it gets the minimum duration
+    # from its neighbour, which starts later, after an 83 ms gap.
+    assert spans[3] == (40000, 40833)
+    assert spans[4] == (40916, 42000)
 
 
 def test_timing_overlap_removed_and_reading_time_extended():

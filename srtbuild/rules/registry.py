@@ -33,8 +33,8 @@ class Rule(Protocol):
 
 # The order here is the default pipeline: text clean-up first (rolling captions undone as
 # soon as lines compare equal), then words, then the rules that shape cues: empty ones
-# removed, fragments joined, over-long ones split, then timing (which depends on each
-# cue's final text) and the line breaks.
+# removed, over-long ones split, times repaired, fragments joined (by their repaired
+# times), and the line breaks last.
 RULES: dict[str, Any] = {
     rule.NAME: rule
     for rule in (
@@ -48,9 +48,9 @@ RULES: dict[str, Any] = {
         RepeatedWords,
         glossary,
         remove_empty,
-        merge,
         split,
         timing,
+        merge,  # on repaired times: a cue's real duration decides whether it is a fragment
         wrap,
     )
 }

@@ -148,8 +148,6 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             end = start + max(max_dur, min(end - start, reading[i]))
         if i + 1 < count:
             nxt = cues[i + 1]
-            if nxt.end <= nxt.start:
-                nxt.end = nxt.start + need[i + 1]
             if nxt.start <= start:
                 # Two cues start together: the later in the file follows the earlier. If
                 # the later has time of its own, the two share it by what each needs;
@@ -165,14 +163,16 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
                 nxt.start = end + gap
                 nxt.end = max(nxt.end, nxt.start + (1 if timed else need[i + 1]))
                 record(NAME, nxt.line)
-            elif end + gap > nxt.start:
+            elif nxt.end <= nxt.start:  # its own repair first: end at start + need
+                nxt.end = nxt.start + need[i + 1]
+            if nxt.start > start and end + gap > nxt.start:
                 end, new_start, new_end = _share((start, end, need[i], max(chars[i], 1)),
                                                  (nxt.start, nxt.end, need[i + 1], max(chars[i + 1], 1)),
                                                  gap, min_dur)
                 if (new_start, new_end) != (nxt.start, nxt.end):
                     nxt.start, nxt.end = new_start, new_end
                     record(NAME, nxt.line)
-            elif end - start < need[i]:
+            elif end - start < need[i] and end + gap <= nxt.start:
                 end = min(start + need[i], nxt.start - gap)
         elif end - start < need[i]:
             end = start + need[i]
