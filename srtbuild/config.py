@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from srtbuild.errors import ConfigError
-from srtbuild.languages import is_known
+from srtbuild.languages import AUTO, is_known
 from srtbuild.quality import DEFAULT_THRESHOLDS
 from srtbuild.rules.registry import DEFAULT_PIPELINE, RULES, defaults
 
@@ -407,9 +407,9 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
         key = "min_duration_ms" if "min_duration_ms" in (data.get("quality") or {}) else "max_duration_ms"
         checker.fail(("quality", key), f"min_duration_ms ({q['min_duration_ms']}) is more than "
                                        f"max_duration_ms ({q['max_duration_ms']})")
-    if not is_known(settings.language):
+    if settings.language != AUTO and not is_known(settings.language):
         checker.fail(("language",), f"unknown language code {_short(settings.language)} "
-                                    "(expected an ISO 639-1 code such as en, fr, pt-BR)")
+                                    "(expected an ISO 639-1 code such as en, fr, pt-BR, or auto)")
     if settings.encoding:
         try:
             codecs.lookup(settings.encoding)

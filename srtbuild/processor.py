@@ -74,6 +74,8 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "source_sha256": sha,
         "source_md5": md5,  # what doit's state keeps of a source: to tell the bytes processed
         "encoding": None,
+        "encoding_confidence": None,  # 1 when the bytes or the settings say; less when guessed
+        "language": None,  # with `language: auto`, the language guessed from the text
         "settings_digest": settings.digest(),
         "srtbuild_version": __version__,
         "processed_at": round(time.time(), 6),
@@ -88,7 +90,7 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
         raise UnreadableCues(dropped, len(doc.cues) + dropped, display, doc.dropped[0])
     before = assess(doc.cues, settings.quality, len(doc.warnings), keep_findings=False, dropped=dropped)
     segments_before = len(doc.cues)
-    ctx = Context(language=settings.language)
+    ctx = Context(language=doc.language or settings.language)  # with `auto`, the reader's guess
     cues = doc.cues
     # Rules are each idempotent, but one rule's change can give an earlier rule new work
     # (a filler removed from between two words leaves a stutter or a sentence start). The
@@ -123,6 +125,8 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
         "changes": changes[:MAX_LISTED],
         "changes_total": len(changes),
         "encoding": doc.encoding,
+        "encoding_confidence": doc.encoding_confidence,
+        "language": doc.language,
     }
     return out, fields
 

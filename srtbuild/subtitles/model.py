@@ -57,3 +57,9 @@ class Document:
     # Source lines of the cues the reader could not read (their text is not in `cues`):
     # counted, scored and, past `max_dropped_share`, a failure, never lost quietly.
     dropped: list[int] = field(default_factory=list)
+    # How sure the reader is of `encoding` (0..1): 1 for a BOM, UTF-8 or the configured
+    # encoding, less for a guessed legacy code page. The sidecar reports it.
+    encoding_confidence: float = 1.0
+    # With `language: auto`, the language guessed from the text: what the rules get
+    # (never `auto` itself). None when the language was configured.
+    language: str | None = None

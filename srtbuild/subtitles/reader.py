@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from srtbuild.errors import SubtitleError
+from srtbuild.languages import AUTO, guess_language
 from srtbuild.subtitles.encoding import decode
 from srtbuild.subtitles.model import Cue, Document, Finding
 from srtbuild.subtitles.source import read_source
@@ -258,9 +259,11 @@ def _parse(text: str, path: str) -> tuple[_Builder, str]:
 def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None, language: str | None = None) -> Document:
     """Decode and parse; raise SubtitleError when there is nothing sensible to read.
 
-    `language` only guides the guess of a legacy encoding when the bytes are not UTF-8.
+    `language` guides the guess of a legacy encoding when the bytes are not UTF-8; with
+    `auto` the language is guessed from the text too, for the rules (`Document.language`).
     """
-    text, used, had_bom, warnings = decode(data, path, encoding, language)[:4]
+    decoded = decode(data, path, encoding, language)
+    text, used, had_bom, warnings = decoded[:4]
     if text.startswith("\ufeff"):  # a second BOM, e.g. a UTF-8 BOM inside UTF-16
         text = text[1:]
         warnings.append(Finding(1, "reader", "extra byte-order mark removed"))
@@ -275,7 +278,9 @@ def read_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None, 
         raise SubtitleError("no subtitle cue found (no readable timing line)", path, line)
     if not cues:
         warnings.append(Finding(1, "reader", "file has no cues (empty)"))
-    return Document(cues, used, warnings, had_bom, newline, dropped=b.dropped)
+    guessed = guess_language(text, decoded.language) if language == AUTO else None
+    return Document(cues, used, warnings, had_bom, newline, dropped=b.dropped,
+                    encoding_confidence=decoded.confidence, language=guessed)
 
 
 def read_file(path: str | Path, encoding: str | None = None, display: str | None = None,
