@@ -242,3 +242,14 @@ def test_every_rule_declares_itself():
         assert rule.NAME == name and rule.DOC
         for opt in rule.OPTIONS:
             assert opt.kind in {"int", "number", "bool", "str", "str_list", "term_map"}
+
+
+@pytest.mark.parametrize("before,after", [
+    ("wenn es um Zahlen geht", "wenn es um Zahlen geht"),    # German "um": a preposition
+    ("Ele comprou um livro.", "Ele comprou um livro."),      # Portuguese "um": an article
+    ("so um i think we should", "so i think we should"),     # unpunctuated English captions
+    ("Es geht, um, so weiter.", "Es geht so weiter."),       # set off by commas: a filler anywhere
+    ("Um.", ""),
+])
+def test_fillers_without_commas_are_removed_only_where_the_cue_reads_as_the_language(before, after):
+    assert run("fillers", [before])[0][0] == after

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from srtbuild.rules import capitalization
 from srtbuild.rules.base import Context, Option, fix_texts
+from srtbuild.rules.phrasing import phrasing
 from srtbuild.rules.text import has_words, tidy, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
@@ -92,11 +93,32 @@ def _filler_pattern(words: tuple[str, ...]) -> re.Pattern:
     )
 
 
-def remove_fillers(text: str, pattern: re.Pattern, language: str = "en") -> str:
+def reads_as(text: str, language: str, ignore: tuple[str, ...] = ()) -> bool:
+    """Does the text hold a common word of `language` (an article, a pronoun, a
+    preposition)? True where nothing tells otherwise: a language without a word list, or
+    a text with no words but the `ignore`d ones."""
+    common = phrasing(language).dangling
+    words = [w.lower() for w in _WORDS.findall(visible(text))]
+    words = [w for w in words if w not in ignore]
+    if not common or not words:
+        return True
+    return any(w in common for w in words)
+
+
+def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers: tuple[str, ...] = ()) -> str:
     out: list[str] = []
     pos = 0
     capitalize_at: list[int] = []
+    native: bool | None = None
     for m in pattern.finditer(text):
+        if not (m.group(1) or m.group(3)):
+            # A filler with no comma or ellipsis around it may be a word of another
+            # language ("wenn es um Zahlen geht", "um livro"): removed only where the
+            # cue reads as the language of the settings.
+            if native is None:
+                native = reads_as(text, language, fillers)
+            if not native:
+                continue
         out.append(text[pos:m.start()])
         pos = m.end()
         # the commas go with the filler: "I, um, think" -> "I think", "I think, um." -> "I think."
@@ -148,7 +170,7 @@ class Fillers:
 
         capital_starts = {id(c) for c in cues if c.text[:1].isupper()}
         had_text = {id(c) for c in cues if c.text}
-        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language), quick=quick, options=options)
+        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language, words), quick=quick, options=options)
         # A cue that held only fillers leaves the sentence where it was: if what came
         # before it ended a sentence (or nothing came before), the next cue starts one.
         emptied = {id(c) for c in cues if not c.text and id(c) in had_text}
