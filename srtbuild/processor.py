@@ -26,7 +26,7 @@ from srtbuild.subtitles import compose, encode, read_bytes
 from srtbuild.subtitles.source import read_source
 
 SIDECAR_SCHEMA = "srtbuild.sidecar/1"
-MAX_ROUNDS = 4
+MAX_ROUNDS = 8  # real files settle in two or three; each round after the first is cheap
 MAX_LISTED = 10_000  # warnings and changes kept with their lines in a sidecar
 
 
