@@ -26,7 +26,8 @@ def error_of(tmp_path: Path, text: str) -> str:
 def test_defaults_without_any_config(tmp_path):
     settings = load_settings(start=tmp_path)
     names = [name for name, _ in settings.pipeline]
-    assert names[0] == "normalize" and names[-1] == "wrap" and len(names) == 11
+    assert names[0] == "normalize" and names[-1] == "wrap" and len(names) == 14
+    assert names.index("split") < names.index("timing") < names.index("merge") < names.index("wrap")
     assert settings.quality["max_line_length"] == 42
 
 

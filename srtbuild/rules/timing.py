@@ -50,12 +50,13 @@ def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
     reaches past b's start less `gap`. Each is (start, end, need, text weight). A later
     cue shown entirely inside the earlier one follows it and takes the rest of its time.
 
-    The conflict is shared by text weight, within floors tried in turn: first each keeps
-    what it had and at least the minimum duration (so a short cue grows when its
-    neighbour has time to spare); then each keeps what it had; then the gap gives way (a
-    small gap is a lesser fault than a cue too fast to read); last, two cues that both
-    need their time share the shortfall in proportion to their floors, so neither loses
-    more than its share and neither gains."""
+    The conflict is shared by text weight, within floors: each keeps what it had (up to
+    what it needs) and aims at the minimum duration (so a short cue grows when its
+    neighbour has time to spare); when the two aims do not both fit, each gets the same
+    share of what it lacks. When not even what they had fits, the gap gives way (a small
+    gap is a lesser fault than a cue too fast to read); last, two cues that both need
+    their time share the shortfall in proportion to their floors, so neither loses more
+    than its share and neither gains."""
     a_start, a_end, a_need, a_weight = a
     b_start, b_end, b_need, b_weight = b
     a_had, b_had = max(a_end - a_start, 1), max(b_end - b_start, 1)
@@ -69,10 +70,15 @@ def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
         preferred = b_start - gap + conflict * a_weight // max(a_weight + b_weight, 1)
     room = b_end - a_start  # from the earlier start to the later end
     a_floor, b_floor = min(a_need, a_had), min(b_need, b_had)
-    for fa, fb in ((min(a_need, max(a_had, min_dur)), min(b_need, max(b_had, min_dur))), (a_floor, b_floor)):
-        if fa + gap + fb <= room:
-            boundary = min(max(preferred, a_start + fa), b_end - gap - fb)
-            return boundary, boundary + gap, b_end
+    a_aim, b_aim = min(a_need, max(a_had, min_dur)), min(b_need, max(b_had, min_dur))
+    if a_floor + gap + b_floor <= room:
+        fa, fb = a_aim, b_aim
+        if fa + gap + fb > room:  # not enough for both aims: each gets the same share of what it lacks
+            spare, lack = room - gap - a_floor - b_floor, a_aim - a_floor + b_aim - b_floor
+            fa = a_floor + (a_aim - a_floor) * spare // lack
+            fb = b_floor + (b_aim - b_floor) * spare // lack
+        boundary = min(max(preferred, a_start + fa), b_end - gap - fb)
+        return boundary, boundary + gap, b_end
     if a_floor + b_floor <= room:
         boundary = a_start + a_floor
         return boundary, boundary + (room - a_floor - b_floor), b_end
