@@ -237,3 +237,23 @@ def test_wrap_prefers_phrase_breaks_and_never_starts_a_line_with_a_dash():
         not in ("the", "I", "in")
     out = wrap_text("the price was high - far higher than anyone in the room expected", 42, 2)
     assert not any(line.startswith("-") for line in out.split("\n"))
+
+
+# --- Chinese and Japanese: no spaces, breaks between characters -------------------------
+
+JA = "対数にまだ慣れていない人、またはルールをいくつか見たことはあるが混乱している人を対象としています。"
+
+
+def test_wrap_breaks_japanese_between_characters_and_adds_no_space():
+    lines = wrap_text(JA, 20, 3).split("\n")
+    assert len(lines) > 1 and all(len(line) <= 20 for line in lines)
+    assert "".join(lines) == JA  # no space added, nothing lost
+    assert not any(line[0] in "、。」" for line in lines)  # no line opens with closing punctuation
+
+
+def test_split_and_merge_keep_chinese_text_whole():
+    text = "我之前的描述可能会让你觉得在每个注意力头里都会看到这一对矩阵。" * 3
+    out, _ = apply("split", [Cue(0, 9000, text)], max_line_length=16)
+    assert len(out) > 1 and "".join(c.text for c in out) == text
+    joined, _ = apply("merge", [Cue(0, 300, "从所有"), Cue(350, 700, "其他")])
+    assert [c.text for c in joined] == ["从所有其他"]

@@ -24,17 +24,82 @@ def width(token: str) -> int:
     return len(visible(token)) if ("<" in token or "{" in token) else len(token)
 
 
-def lines_needed(widths: list[int], max_len: int) -> int:
+# Chinese and Japanese write no spaces: a line may break between two of their characters,
+# but not before closing punctuation or after an opening bracket. (Korean uses spaces.)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_NO_BREAK_BEFORE = frozenset("、。，．！？：；」』）】〕〉》〟…ー・々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.!?:;)]}%")
+_NO_BREAK_AFTER = frozenset("「『（【〔〈《〝([{")
+_TAG_AT = re.compile(r"<[^<>]*>|\{\\[^{}]*\}")
+
+
+def _cjk_pieces(chunk: str) -> list[str]:
+    """A chunk of text without spaces, cut where Chinese or Japanese allows a break."""
+    if not _CJK_CHAR.search(chunk):
+        return [chunk]
+    tags = {m.start(): m.end() for m in _TAG_AT.finditer(chunk)}
+    pieces, start, i, prev = [], 0, 0, ""
+    while i < len(chunk):
+        if i in tags:  # a tag goes with the character after it
+            i = tags[i]
+            continue
+        ch = chunk[i]
+        if (prev and i > start and (_CJK_CHAR.match(prev) or _CJK_CHAR.match(ch))
+                and ch not in _NO_BREAK_BEFORE and prev not in _NO_BREAK_AFTER and not chunk[i - 1] == ">"
+                and not chunk[i - 1] == "}"):
+            pieces.append(chunk[start:i])
+            start = i
+        prev = ch
+        i += 1
+    pieces.append(chunk[start:])
+    return pieces
+
+
+def tokenize(text: str) -> tuple[list[str], list[bool]]:
+    """The cue's words, and for each whether it is glued to the one before (no space
+    between: the characters of Chinese and Japanese text). Text with spaces only gives
+    the words `TOKEN` finds, none glued."""
+    words: list[str] = []
+    glued: list[bool] = []
+    for chunk in TOKEN.findall(text):
+        for k, piece in enumerate(_cjk_pieces(chunk)):
+            words.append(piece)
+            glued.append(k > 0)
+    return words, glued
+
+
+def join(words: list[str], glued: list[bool], i: int, j: int) -> str:
+    """words[i:j] as text: a space between them unless glued."""
+    return "".join(w if k == i or glued[k] else " " + w for k, w in zip(range(i, j), words[i:j]))
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines joined into one: with a space, except between two Chinese or Japanese
+    characters (their text has none)."""
+    out = ""
+    for line in lines:
+        if out and not (_CJK_CHAR.match(visible(out)[-1:] or " ") and _CJK_CHAR.match(visible(line)[:1] or " ")):
+            out += " "
+        out += line
+    return out
+
+
+def lines_needed(widths: list[int], max_len: int, glued: list[bool] | None = None) -> int:
     """Fewest lines the words take at `max_len` characters a line (a word longer than
     the line takes a line of its own)."""
     lines, current = 0, -1
-    for w in widths:
-        if current >= 0 and current + 1 + w <= max_len:
-            current += 1 + w
+    for k, w in enumerate(widths):
+        sep = 0 if glued and glued[k] else 1
+        if current >= 0 and current + sep + w <= max_len:
+            current += sep + w
         else:
             lines += 1
             current = w
     return lines
+
+
+def turn_lines(turn: str, max_len: int) -> int:
+    words, glued = tokenize(turn)
+    return lines_needed([width(w) for w in words], max_len, glued)
 
 
 def starts_turn(token: str) -> bool:
@@ -59,7 +124,7 @@ def turns(text: str) -> list[str]:
 
 def lines_for(text: str, max_len: int) -> int:
     """Lines the text needs when laid out well: dialog turns each start a line."""
-    return sum(lines_needed([width(t) for t in TOKEN.findall(turn)], max_len) for turn in turns(text))
+    return sum(turn_lines(turn, max_len) for turn in turns(text))
 
 
 def fits(text: str, max_len: int, max_lines: int) -> bool:

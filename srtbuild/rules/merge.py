@@ -19,7 +19,7 @@ limits. The text is joined with a space and re-broken by `wrap`.
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import bilingual, fits, reading_chars
+from srtbuild.rules.layout import bilingual, fits, join_lines, reading_chars
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
@@ -85,7 +85,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             and not bilingual(last.text) and not bilingual(cue.text)
         ):
             # One line: `wrap` lays the joined words out afresh.
-            text = " ".join(last.text.split("\n") + cue.text.split("\n"))
+            text = join_lines(last.text.split("\n") + cue.text.split("\n"))
             end = max(last.end, cue.end)
             span = end - last.start
             chars = reading_chars(text)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import TOKEN, bilingual, lines_needed, reading_chars, turns, width
+from srtbuild.rules.layout import bilingual, join, reading_chars, tokenize, turn_lines, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, WORD, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
@@ -49,16 +49,17 @@ def check(options: dict) -> tuple[str, str] | None:
 
 
 def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, max_chars: int,
-           phrase: Phrasing, short_chars: int = 0) -> list[int]:
+           phrase: Phrasing, short_chars: int = 0, glued: list[bool] | None = None) -> list[int]:
     """Cut points (indexes into words) giving the fewest parts that each fit, then the
     least cost. Each start looks ahead only as far as one part reaches, so the work
     grows with the number of words, not its square."""
     n = len(words)
+    sep = [0 if glued and glued[k] else 1 for k in range(n)]  # space before word k
     ranks = [phrase.rank(words[j - 1], words[j]) for j in range(1, n)]
     cut_cost = [0.0] + [None if r is None else _COST[r] for r in ranks] + [0.0]
     # The fewest parts, by a greedy pass (greedy is optimal for this kind of limit), gives
     # the length balance is measured against.
-    total = sum(widths) + n - 1
+    total = sum(widths) + sum(sep) - 1
     best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
     prev = [0] * (n + 1)
     for i in range(n):
@@ -68,12 +69,12 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
         lines, current, chars = 0, -1, -1
         for j in range(i + 1, n + 1):
             w = widths[j - 1]
-            if current >= 0 and current + 1 + w <= max_len:
-                current += 1 + w
+            if current >= 0 and current + sep[j - 1] + w <= max_len:
+                current += sep[j - 1] + w
             else:
                 lines += 1
                 current = w
-            chars += 1 + w
+            chars += sep[j - 1] + w
             if j > i + 1 and (lines > max_lines or chars > max_chars):
                 break
             cost = cut_cost[j]
@@ -97,12 +98,12 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
         lines, current, chars = 0, -1, -1
         for j in range(i + 1, n + 1):
             w = widths[j - 1]
-            if current >= 0 and current + 1 + w <= max_len:
-                current += 1 + w
+            if current >= 0 and current + sep[j - 1] + w <= max_len:
+                current += sep[j - 1] + w
             else:
                 lines += 1
                 current = w
-            chars += 1 + w
+            chars += sep[j - 1] + w
             if j > i + 1 and (lines > max_lines or chars > max_chars):
                 break
             cost = cut_cost[j]
@@ -169,8 +170,7 @@ def split_text(text: str, max_len: int, max_lines: int, max_chars: int, language
 
 
 def _one_line(turn: str, max_len: int) -> bool:
-    words = TOKEN.findall(turn)
-    return sum(width(w) for w in words) + len(words) - 1 <= max_len
+    return turn_lines(turn, max_len) <= 1
 
 
 def _turn_groups(speakers: list[str], max_len: int, max_lines: int) -> list[list[str]]:
@@ -188,14 +188,14 @@ def _turn_groups(speakers: list[str], max_len: int, max_lines: int) -> list[list
 
 def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: Phrasing,
               short_chars: int = 0) -> list[str]:
-    words = TOKEN.findall(text)
+    words, glued = tokenize(text)
     if not words:
         return [text]
-    cuts = _parts(words, [width(w) for w in words], max_len, max_lines, max_chars, phrase, short_chars)
+    cuts = _parts(words, [width(w) for w in words], max_len, max_lines, max_chars, phrase, short_chars, glued)
     if not cuts:
         return [text]
     bounds = [0] + cuts + [len(words)]
-    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+    return [join(words, glued, a, b) for a, b in zip(bounds, bounds[1:])]
 
 
 def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur: int, min_chars: int) -> bool:
@@ -205,7 +205,7 @@ def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur
         return True
     if len(text) <= max_len and "\n" not in text:
         return False
-    return sum(lines_needed([width(w) for w in TOKEN.findall(t)], max_len) for t in turns(text)) > max_lines
+    return sum(turn_lines(t, max_len) for t in turns(text)) > max_lines
 
 
 def _times(start: int, end: int, pieces: list[str], gap: int) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ with the length of the text: each break position looks back at most one line.
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import TOKEN, bilingual, turns, width
+from srtbuild.rules.layout import bilingual, join, join_lines, tokenize, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
@@ -39,7 +39,7 @@ def _adjustments(words: list[str], phrase: Phrasing, bonus: float) -> list[float
 
 
 def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
-            max_lines: int | None) -> list[str] | None:
+            max_lines: int | None, glued: list[bool]) -> list[str] | None:
     """Best layout in exactly the fewest lines that fit (None when more than `max_lines`
     are needed): least (lines, sum of squared line lengths + break adjustments). One
     dynamic programme over break positions; each looks back at most one line's worth of
@@ -53,7 +53,7 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
             continue  # no line may end here
         width = -1
         for i in range(j - 1, -1, -1):
-            width += widths[i] + 1
+            width += widths[i] + (0 if i + 1 < n and glued[i + 1] else 1)
             if width > max_len and i < j - 1:
                 break
             lines, cost = best[i]
@@ -69,18 +69,18 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
     j = n
     while j > 0:
         i = prev[j]
-        out.append(" ".join(words[i:j]))
+        out.append(join(words, glued, i, j))
         j = i
     return out[::-1]
 
 
-def _balanced(words: list[str], max_len: int, max_lines: int, phrase: Phrasing) -> list[str]:
+def _balanced(words: list[str], glued: list[bool], max_len: int, max_lines: int, phrase: Phrasing) -> list[str]:
     widths = [width(w) for w in words]
     adj = _adjustments(words, phrase, (max_len * 0.35) ** 2)
-    found = _layout(words, widths, adj, max_len, None)
+    found = _layout(words, widths, adj, max_len, None, glued)
     if found is None:  # only breaks that may not be made: ignore the ranks
-        found = _layout(words, widths, [0.0] * (len(words) + 1), max_len, None)
-    return found or [" ".join(words)]
+        found = _layout(words, widths, [0.0] * (len(words) + 1), max_len, None, glued)
+    return found or [join(words, glued, 0, len(words))]
 
 
 def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> str:
@@ -89,19 +89,21 @@ def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> 
     speakers = turns(text)
     dialogue = len(speakers) > 1
     if fits:
-        if len(lines) == 2 and not dialogue and width(lines[0]) + 1 + width(lines[1]) <= max_len:
-            return lines[0] + " " + lines[1]
+        if len(lines) == 2 and not dialogue:
+            joined = join_lines(lines)
+            if width(joined) <= max_len:
+                return joined
         return text
     if bilingual(text):
         # A line over another in a second script is its translation: a line each, as the
         # author laid them out (re-breaking would mix the languages or give 3 lines).
         return text
     if dialogue:  # each speaker's turn starts a line of its own
-        return "\n".join(wrap_text(" ".join(turn.split("\n")), max_len, 1, language) for turn in speakers)
-    words = TOKEN.findall(text)
+        return "\n".join(wrap_text(join_lines(turn.split("\n")), max_len, 1, language) for turn in speakers)
+    words, glued = tokenize(text)
     if not words:
         return text
-    return "\n".join(_balanced(words, max_len, max_lines, phrasing(language)))
+    return "\n".join(_balanced(words, glued, max_len, max_lines, phrasing(language)))
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
