@@ -1,3 +1,3 @@
 """srtbuild: a Make-style incremental build system for subtitle collections."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
