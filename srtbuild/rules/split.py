@@ -51,15 +51,35 @@ def check(options: dict) -> tuple[str, str] | None:
 def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, max_chars: int,
            phrase: Phrasing, short_chars: int = 0, glued: list[bool] | None = None) -> list[int]:
     """Cut points (indexes into words) giving the fewest parts that each fit, then the
-    least cost. Each start looks ahead only as far as one part reaches, so the work
-    grows with the number of words, not its square."""
+    least cost. A first search finds how few parts there can be; a second, knowing it,
+    also weighs how evenly the text is shared."""
     n = len(words)
     sep = [0 if glued and glued[k] else 1 for k in range(n)]  # space before word k
     ranks = [phrase.rank(words[j - 1], words[j]) for j in range(1, n)]
     cut_cost = [0.0] + [None if r is None else _COST[r] for r in ranks] + [0.0]
-    # The fewest parts, by a greedy pass (greedy is optimal for this kind of limit), gives
-    # the length balance is measured against.
-    total = sum(widths) + sum(sep) - 1
+    limits = (max_len, max_lines, max_chars)
+    count, _ = _search(widths, sep, cut_cost, limits, None, short_chars)
+    if count <= 1:
+        return []
+    _, prev = _search(widths, sep, cut_cost, limits, (sum(widths) + sum(sep) - 1) / count, short_chars)
+    cuts = []
+    j = n
+    while j > 0:
+        j = prev[j]
+        if j:
+            cuts.append(j)
+    return cuts[::-1]
+
+
+def _search(widths: list[int], sep: list[int], cut_cost: list[float | None], limits: tuple[int, int, int],
+            ideal: float | None, short_chars: int) -> tuple[int, list[int]]:
+    """Least (parts, cost) over the ways to cut the words, by dynamic programming: the
+    part count of the best way and, for each word, where the part ending before it
+    starts. Each start looks ahead only as far as one part reaches, so the work grows with
+    the number of words, not its square. With `ideal` (characters a part), parts far
+    from it and parts too short for the minimum duration cost more."""
+    max_len, max_lines, max_chars = limits
+    n = len(widths)
     best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
     prev = [0] * (n + 1)
     for i in range(n):
@@ -80,48 +100,14 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
             cost = cut_cost[j]
             if cost is None:
                 continue
+            if ideal is not None:
+                off = (chars - ideal) / ideal
+                cost += _BALANCE * off * off + (_SHORT if chars < short_chars else 0.0)
             candidate = (parts_i + 1, cost_i + cost)
             if candidate[0] < best[j][0] or (candidate[0] == best[j][0] and candidate[1] < best[j][1]):
                 best[j] = candidate
                 prev[j] = i
-    count = best[n][0]
-    if count <= 1:
-        return []
-    # Second pass with the part count known: the same search, now also weighing balance.
-    ideal = total / count
-    scored: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
-    prev = [0] * (n + 1)
-    for i in range(n):
-        parts_i, cost_i = scored[i]
-        if parts_i > n:
-            continue
-        lines, current, chars = 0, -1, -1
-        for j in range(i + 1, n + 1):
-            w = widths[j - 1]
-            if current >= 0 and current + sep[j - 1] + w <= max_len:
-                current += sep[j - 1] + w
-            else:
-                lines += 1
-                current = w
-            chars += sep[j - 1] + w
-            if j > i + 1 and (lines > max_lines or chars > max_chars):
-                break
-            cost = cut_cost[j]
-            if cost is None:
-                continue
-            off = (chars - ideal) / ideal
-            cost += _BALANCE * off * off + (_SHORT if chars < short_chars else 0.0)
-            candidate = (parts_i + 1, cost_i + cost)
-            if candidate[0] < scored[j][0] or (candidate[0] == scored[j][0] and candidate[1] < scored[j][1]):
-                scored[j] = candidate
-                prev[j] = i
-    cuts = []
-    j = n
-    while j > 0:
-        j = prev[j]
-        if j:
-            cuts.append(j)
-    return cuts[::-1]
+    return best[n][0], prev
 
 
 def _carry_tags(pieces: list[str]) -> list[str]:
