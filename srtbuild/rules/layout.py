@@ -58,7 +58,10 @@ def tokenize(text: str) -> tuple[list[str], list[bool]]:
     """The cue's words, and for each whether it is glued to the one before (no space
     between: the characters of Chinese and Japanese text). Text with spaces only gives
     the words `TOKEN` finds, none glued."""
-    words: list[str] = []
+    if not _CJK_CHAR.search(text):
+        words = TOKEN.findall(text)
+        return words, [False] * len(words)
+    words = []
     glued: list[bool] = []
     for chunk in TOKEN.findall(text):
         for k, piece in enumerate(_cjk_pieces(chunk)):

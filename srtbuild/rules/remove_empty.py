@@ -30,8 +30,8 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             ctx.changes.record(NAME, cue.line)
             continue
         last = kept[-1] if kept else None
-        if (last is not None and _same(last.text, cue.text) and cue.start <= last.end + REPEAT_WITHIN_MS
-                and cue.end >= last.start):
+        if (last is not None and cue.start <= last.end + REPEAT_WITHIN_MS and cue.end >= last.start
+                and _same(last.text, cue.text)):
             if (cue.start, cue.end) != (last.start, last.end):
                 kept[-1] = Cue(min(last.start, cue.start), max(last.end, cue.end), last.text, last.line)
             ctx.changes.record(NAME, cue.line)

@@ -185,12 +185,15 @@ def _by_words(text: str, max_len: int, max_lines: int, max_chars: int, phrase: P
 
 
 def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur: int, min_chars: int) -> bool:
+    long = duration > max_dur and reading_chars(text) >= 2 * min_chars
+    if not long:
+        lines = text.split("\n")
+        if len(lines) <= max_lines and all(width(line) <= max_len for line in lines):
+            return False  # laid out as it is, it fits
     if bilingual(text):
         return False
-    if duration > max_dur and reading_chars(text) >= 2 * min_chars:
+    if long:
         return True
-    if len(text) <= max_len and "\n" not in text:
-        return False
     return sum(turn_lines(t, max_len) for t in turns(text)) > max_lines
 
 
