@@ -187,6 +187,9 @@ class _Checker:
                 self.fail(keys, f"expected a finite number, got {value!r}")
             self.fail(keys, f"expected {_KIND_WORDS[kind]}, got {_short(value)}")
         if kind == "str_list" and isinstance(value, str):
+            if "," in value:  # `words: "um, uh"` is one word to YAML, surely not what was meant
+                self.fail(keys, f"expected a list of strings, got the one string {_short(value)}; "
+                                "write a list: [a, b]")
             value = [value]
         if kind == "str_list" and any(not item.strip() for item in value):
             self.fail(keys, "expected no empty string in the list")
@@ -407,6 +410,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
         key = "min_duration_ms" if "min_duration_ms" in (data.get("quality") or {}) else "max_duration_ms"
         checker.fail(("quality", key), f"min_duration_ms ({q['min_duration_ms']}) is more than "
                                        f"max_duration_ms ({q['max_duration_ms']})")
+    if settings.language.lower() == AUTO:
+        settings.language = AUTO  # `Auto`, `AUTO`: the same choice
     if settings.language != AUTO and not is_known(settings.language):
         checker.fail(("language",), f"unknown language code {_short(settings.language)} "
                                     "(expected an ISO 639-1 code such as en, fr, pt-BR, or auto)")

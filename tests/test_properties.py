@@ -119,7 +119,7 @@ def test_words_are_kept_except_fillers_and_stutters(cues):
         if not visible(seen[k].text).strip():
             continue
         c = cues[k]
-        if last is not None and _same_words(last, seen[k].text) and c.start <= span[1] + 250 and c.end >= span[0]:
+        if last is not None and _same_words(last, seen[k].text) and c.start <= span[1] + 40 and c.end >= span[0]:
             span = (min(span[0], c.start), max(span[1], c.end))  # folded into the one before
             continue
         once.append(c)

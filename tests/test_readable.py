@@ -146,7 +146,7 @@ def test_words_are_kept_except_fillers_and_stutters(path):
     source, out, _ = built
     # A cue written twice at the same time is one subtitle to the viewer.
     once = [c for i, c in enumerate(source)
-            if not (i and _shown(source[i - 1].text) == _shown(c.text) and c.start <= source[i - 1].end + 250
+            if not (i and _shown(source[i - 1].text) == _shown(c.text) and c.start <= source[i - 1].end + 40
                     and c.end >= source[i - 1].start)]
     before, after = _words(once), _words(out)
     added = Counter(after) - Counter(before)

@@ -248,8 +248,25 @@ def test_every_rule_declares_itself():
     ("wenn es um Zahlen geht", "wenn es um Zahlen geht"),    # German "um": a preposition
     ("Ele comprou um livro.", "Ele comprou um livro."),      # Portuguese "um": an article
     ("so um i think we should", "so i think we should"),     # unpunctuated English captions
-    ("Es geht, um, so weiter.", "Es geht so weiter."),       # set off by commas: a filler anywhere
+    ("Es geht, um, so weiter.", "Es geht, um, so weiter."),  # a German line: its "um" is a word
+    ("I mean, um, it works.", "I mean it works."),             # set off by commas in English
     ("Um.", ""),
 ])
-def test_fillers_without_commas_are_removed_only_where_the_cue_reads_as_the_language(before, after):
+def test_fillers_are_removed_only_where_the_cue_reads_as_the_language(before, after):
     assert run("fillers", [before])[0][0] == after
+
+
+@pytest.mark.parametrize("text", [
+    "We saw La La Land in Walla Walla.",       # names
+    "plus plus minus minus, one one two",      # signs and digits read out
+    "♪ Na na na na, hey hey hey ♪",            # lyrics
+    "a long long time ago",
+])
+def test_repeated_words_keeps_doubles_that_are_not_stutters(text):
+    assert run("repeated_words", [text])[0][0] == text
+
+
+def test_repeated_words_leaves_a_vietnamese_file_alone_whatever_the_language_setting():
+    texts = ["Luôn luôn.", "Đi đi, cháu phải ra ngoài.", "Nhanh nhanh lên!"]
+    assert run("repeated_words", texts)[0] == texts
+    assert run("repeated_words", ["đi đi"], language="vi")[0] == ["đi đi"]

@@ -257,3 +257,39 @@ def test_split_and_merge_keep_chinese_text_whole():
     assert len(out) > 1 and "".join(c.text for c in out) == text
     joined, _ = apply("merge", [Cue(0, 300, "从所有"), Cue(350, 700, "其他")])
     assert [c.text for c in joined] == ["从所有其他"]
+
+
+@pytest.mark.parametrize("name", ["chorus", "lyrics", "echo"])
+def test_rollup_leaves_songs_and_echoed_dialogue_alone(name):
+    cues = {
+        # a chorus line sung again, overlapping: said again, not rolled
+        "chorus": [Cue(i * 1000, i * 1000 + 3000, t) for i, t in enumerate(
+            ["Let it go", "Let it go", "Let it go", "Turn away and slam the door", "Let it go"])],
+        # lyrics whose two-line cues start with the line before
+        "lyrics": [Cue(i * 3200, i * 3200 + 2800, t) for i, t in enumerate(
+            ["Where do we go?\nWhere do we go now?", "Where do we go now?\nWhere do we go?",
+             "Where do we go?\nWhere do we go now?", "Where do we go now?\nSweet child"])],
+        # overlapping dialogue where a short answer comes twice
+        "echo": [Cue(i * 1000 + 1000, i * 1000 + 4000, t) for i, t in enumerate(
+            ["I think we should go now.", "No.", "Why not? It's getting late.", "No.", "Fine, we stay."])],
+    }[name]
+    out, ctx = apply("rollup", cues)
+    assert [(c.start, c.end, c.text) for c in out] == [(c.start, c.end, c.text) for c in cues]
+    assert not ctx.changes.total
+
+
+def test_wrap_leaves_a_short_bilingual_cue_on_two_lines():
+    assert wrap_text("好的\nOK", 42, 2) == "好的\nOK"
+
+
+@pytest.mark.parametrize("second", [">> I don't know", "JOHN: I don't know", "{\\an8}SIGN ON THE DOOR"])
+def test_merge_never_joins_another_speaker_or_a_sign(second):
+    out, ctx = apply("merge", [Cue(0, 400, "so what"), Cue(450, 900, second)])
+    assert [c.text for c in out] == ["so what", second] and not ctx.changes.total
+
+
+def test_timing_keeps_a_long_cue_before_the_cues_stamped_inside_it_when_it_can():
+    cues = [Cue(1000, 9000, "Welcome back, everyone."), Cue(4000, 5000, "Good."), Cue(6000, 7000, "Yes!")]
+    out, _ = apply("timing", cues)
+    assert [c.text for c in out] == ["Welcome back, everyone.", "Good.", "Yes!"]
+    assert out[0].start == 1000 and out[0].end <= 4000 - 83

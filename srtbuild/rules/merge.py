@@ -18,6 +18,8 @@ limits. The text is joined with a space and re-broken by `wrap`.
 
 from __future__ import annotations
 
+import re
+
 from srtbuild.rules.base import Context, Option
 from srtbuild.rules.layout import bilingual, fits, join_lines, reading_chars
 from srtbuild.rules.text import visible
@@ -35,9 +37,14 @@ OPTIONS = (
     Option("max_cps", "number", 20, "fastest reading speed a joined cue may have, characters a second", 1, 1000),
 )
 
-_SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u266a")
+# Latin, CJK, Arabic, Urdu, Devanagari and Greek sentence ends, and a closing music note.
+_SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", "\u0964",
+                 "\u0965", "\u037e", "\u266a")
 _CLOSERS = "\"'\u201d\u2019\u00bb)]"
-_DASHES = ("-", "\u2010", "\u2013", "\u2014")
+_DASHES = ("-", "\u2010", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212")
+# Closed captions mark a new speaker with `>>`, a name and a colon, or a name in brackets.
+_SPEAKER = re.compile(r"^\s*(?:>>|[A-Z][A-Z .'\-]{1,30}:|\[[^\]]{1,30}\]\s*\S)")
+_POSITION = re.compile(r"\A\{\\(?:an\d|pos\([^)]*\))[^}]*\}")
 
 
 def check(options: dict) -> tuple[str, str] | None:
@@ -54,9 +61,27 @@ def _starts_sentence(text: str) -> bool:
 
 
 def _is_turn(text: str) -> bool:
-    """A cue with a speaker dash (at its start or on a later line) is someone speaking:
-    joining it with another cue would hide who speaks."""
-    return any(visible(line).lstrip().startswith(_DASHES) for line in text.split("\n"))
+    """A cue with a speaker dash (at its start or on a later line), a `>>`, or a speaker's
+    name (`JOHN:`, `[Mary] ...`) is someone speaking: joining it with another cue would
+    hide who speaks."""
+    for line in text.split("\n"):
+        shown = visible(line).lstrip()
+        if shown.startswith(_DASHES) or _SPEAKER.match(shown):
+            return True
+    return False
+
+
+def _place(text: str) -> str:
+    """The position override a cue starts with (`{\\an8}`), if any: cues shown at
+    different places are different subtitles."""
+    m = _POSITION.match(text)
+    return m.group(0) if m else ""
+
+
+def _styled(text: str) -> bool:
+    """An override past the position (`{\\fs40}`, `{\\pos(..)}` mid-cue): a sign or a
+    title, not speech to join."""
+    return "{\\" in text[len(_place(text)):]
 
 
 def _fragment(cue: Cue, min_dur: int, min_chars: int) -> bool:
@@ -83,6 +108,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             and not (_ends_sentence(last.text) and _starts_sentence(cue.text))
             and not _is_turn(last.text) and not _is_turn(cue.text)
             and not bilingual(last.text) and not bilingual(cue.text)
+            and _place(last.text) == _place(cue.text) and not _styled(last.text) and not _styled(cue.text)
         ):
             # One line: `wrap` lays the joined words out afresh.
             text = join_lines(last.text.split("\n") + cue.text.split("\n"))

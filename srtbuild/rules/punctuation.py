@@ -16,7 +16,6 @@ OPTIONS = ()
 
 # punctuation glued to the next letter, with a letter or digit before it
 _LETTERS = re.compile(r"[^\W\d_]+")
-_LETTERS_END = re.compile(r"[^\W\d_]+$")
 _GLUED = re.compile(r"(?<=[^\W_])(\.\.\.|[.!?,])(?=[^\W\d_])")
 _GLUED_QUICK = re.compile(r"[.!?,][^\W\d_]")  # no look-behind: the engine can skip ahead fast
 
@@ -78,15 +77,20 @@ def _sentence_glue(text: str, dot: int, after: int, token: str) -> bool:
     is taken for a sentence only when nothing says file, domain or code: a known
     extension or top-level domain, a short left part (`np.zeros`), more dots, `_`, `(`.
     """
-    before_word = _LETTERS_END.search(text, 0, dot)
+    # The letters just before the dot, found walking back from it (a search from the
+    # cue's start would make a cue of many dots cost the square of its length).
+    start = dot
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    before = text[start:dot]
     after_word = _LETTERS.match(text, after)
-    if before_word is None or after_word is None or len(before_word.group()) < 2:
+    if after_word is None or len(before) < 2:
         return False
     if text[after].isupper():
         return True
     word = after_word.group()
     return (
-        len(before_word.group()) >= 3
+        len(before) >= 3
         and (len(word) >= 2 or word == "i")
         and word.lower() not in _NAME_SUFFIXES
         and token.count(".") == 1

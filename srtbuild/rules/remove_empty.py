@@ -1,6 +1,6 @@
 """remove_empty: cues with nothing to read, and cues repeated twice over, are removed.
 
-A cue written twice with the same text at overlapping or touching times (within 250 ms) (a copy-paste, a muxing
+A cue written twice with the same text at overlapping or touching times (within 40 ms) (a copy-paste, a muxing
 mistake) shows the viewer one subtitle, but a player or a later rule would see two: the
 repeat is folded into the first, which keeps the union of their times.
 """
@@ -12,10 +12,12 @@ from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
 NAME = "remove_empty"
-DOC = "Cues with no visible text (empty, only spaces, only tags) removed; a cue repeating the text of the cue before at an overlapping time (or within 250 ms) folded into it."
+DOC = "Cues with no visible text (empty, only spaces, only tags) removed; a cue repeating the text of the cue before at an overlapping time (or within 40 ms) folded into it."
 OPTIONS = ()
-# The same text again this soon after is the same subtitle flickering, not a new one.
-REPEAT_WITHIN_MS = 250
+# The same text again this soon after is the same subtitle flickering, not a new one:
+# about a frame, under the gap `timing` leaves between cues, so that a cue another rule
+# moved never meets its neighbour's repeat.
+REPEAT_WITHIN_MS = 40
 
 
 def _same(a: str, b: str) -> bool:
@@ -30,7 +32,8 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             ctx.changes.record(NAME, cue.line)
             continue
         last = kept[-1] if kept else None
-        if (last is not None and cue.start <= last.end + REPEAT_WITHIN_MS and cue.end >= last.start
+        if (last is not None and cue.line != last.line  # parts of one split cue are not repeats
+                and cue.start <= last.end + REPEAT_WITHIN_MS and cue.end >= last.start
                 and _same(last.text, cue.text)):
             if (cue.start, cue.end) != (last.start, last.end):
                 kept[-1] = Cue(min(last.start, cue.start), max(last.end, cue.end), last.text, last.line)

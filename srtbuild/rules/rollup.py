@@ -12,10 +12,12 @@ neighbouring cues rolls when
 - one of them is a flash (`max_flash_ms` or shorter) whose lines all stand in a
   neighbour, or
 - the first overlaps the second by more than half of its own duration;
-and only a run of at least `min_run` rolling pairs in a row is converted.
+and only a run of at least `min_run` rolling pairs in a row, half of them with a repeated
+line, is converted.
 
-In a run, each cue keeps only the lines it adds to what is already on screen; a cue that
-adds nothing is dropped. Each remaining cue is shown from when its first new line
+In a run, each cue keeps only the lines it adds to what is already on screen; a flash
+that adds nothing is dropped (a longer cue that only says a line again is a repeat in the
+speech, a chorus, and is kept). Each remaining cue is shown from when its first new line
 appears until the next new line appears (the last until the run's end). Every spoken line
 is then shown once, in order.
 """
@@ -30,7 +32,7 @@ NAME = "rollup"
 DOC = "Rolling captions (cues repeating the previous cue's last line, flash cues repeating a neighbour, cues overlapping the next by more than half) turned into pop-on captions: each spoken line once, shown from when it appears until the next line appears."
 OPTIONS = (
     Option("max_flash_ms", "int", 50, "a cue this short that repeats a neighbour's line is a flash", 0, 1000),
-    Option("min_run", "int", 3, "rolling pairs in a row needed before a run is converted", 1, 1000),
+    Option("min_run", "int", 4, "rolling pairs in a row needed before a run is converted", 1, 1000),
 )
 
 
@@ -57,7 +59,7 @@ def _flash(cue: Cue, keys: list[str], around: list[list[str]], max_flash: int) -
     return any(all(k in near for k in keys) for near in around if near)
 
 
-def _rolling_pairs(cues: list[Cue], keys: list[list[str]], max_flash: int) -> list[bool]:
+def _rolling_pairs(cues: list[Cue], keys: list[list[str]], max_flash: int) -> list[int]:
     n = len(cues)
     flash = [_flash(cues[i], keys[i], [keys[i - 1] if i else [], keys[i + 1] if i + 1 < n else []], max_flash)
              for i in range(n)]
@@ -68,7 +70,8 @@ def _rolling_pairs(cues: list[Cue], keys: list[list[str]], max_flash: int) -> li
         # Cues that start together are one moment written twice, not a roll.
         overlapping = (duration > 0 and a.end - b.start > duration / 2 and b.start > a.start
                        and bool(keys[i]) and bool(keys[i + 1]))
-        pairs.append(_carries(keys[i], keys[i + 1]) or flash[i] or flash[i + 1] or overlapping)
+        # 2: a repeated line shows the roll; 1: only the times overlap; 0: not rolling
+        pairs.append(2 if _carries(keys[i], keys[i + 1]) or flash[i] or flash[i + 1] else 1 if overlapping else 0)
     return pairs
 
 
@@ -88,8 +91,9 @@ def _may_roll(cues: list[Cue], max_flash: int) -> bool:
     return False
 
 
-def _runs(pairs: list[bool], min_run: int) -> list[tuple[int, int]]:
-    """(first cue, last cue) of each run of at least min_run rolling pairs."""
+def _runs(pairs: list[int], min_run: int) -> list[tuple[int, int]]:
+    """(first cue, last cue) of each run of at least min_run rolling pairs, at least half
+    of them with a repeated line (overlapping times alone are timing's work)."""
     runs = []
     i = 0
     while i < len(pairs):
@@ -99,13 +103,13 @@ def _runs(pairs: list[bool], min_run: int) -> list[tuple[int, int]]:
         j = i
         while j < len(pairs) and pairs[j]:
             j += 1
-        if j - i >= min_run:
+        if j - i >= min_run and 2 * sum(1 for k in range(i, j) if pairs[k] == 2) >= j - i:
             runs.append((i, j))
         i = j
     return runs
 
 
-def _pop_on(run: list[Cue]) -> list[Cue]:
+def _pop_on(run: list[Cue], max_flash: int) -> list[Cue]:
     shown: list[str] = []  # keys of the lines on screen, oldest first
     out: list[Cue] = []
     for cue in run:
@@ -118,8 +122,11 @@ def _pop_on(run: list[Cue]) -> list[Cue]:
                 repeat = k
                 break
         new = lines[repeat:]
-        if not new or all(k in shown[-3:] for k in keys[repeat:]):
-            continue  # a flash or a repeat: nothing new to read
+        flash = cue.end - cue.start <= max_flash
+        if flash and (not new or all(k in shown[-3:] for k in keys[repeat:])):
+            continue  # a flash of lines just shown: nothing new to read
+        if not new:
+            new, repeat = lines, 0  # said again, not rolled: a roll always adds a line
         if out and out[-1].start == cue.start:
             out[-1].text += "\n" + "\n".join(new)
         else:
@@ -143,7 +150,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     for first, last in runs:
         out.extend(cues[done:first])
         run = cues[first:last + 1]
-        converted = _pop_on(run)
+        converted = _pop_on(run, options["max_flash_ms"])
         if converted != run:
             ctx.changes.record(NAME, run[0].line, len(run))
         out.extend(converted)

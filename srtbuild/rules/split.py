@@ -128,7 +128,10 @@ def _carry_tags(pieces: list[str]) -> list[str]:
             else:
                 stack.append((name, m.group(0)))
         text += "".join(f"</{name}>" for name, _ in reversed(stack))
-        carried = stack
+        # Only the innermost tag of each kind shows: that one is carried on (a cue of a
+        # thousand unclosed <font> tags would otherwise repeat them all in every part).
+        innermost = {name: k for k, (name, _) in enumerate(stack)}
+        carried = [entry for k, entry in enumerate(stack) if innermost[entry[0]] == k]
         out.append(text)
     return out
 

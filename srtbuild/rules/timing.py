@@ -91,30 +91,39 @@ def _share(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int,
 _NESTED_LOOKAHEAD = 64  # cues examined inside one long cue: keeps the pass linear
 
 
-def _yield_to_nested(cues: list[Cue], gap: int) -> bool:
+def _yield_to_nested(cues: list[Cue], gap: int, min_dur: int) -> bool:
     """A cue whose span holds other cues whole (speech recognition sometimes stamps a
     segment over the next few) gives way to them: the short cues' times are the precise
-    ones. The long cue keeps the largest stretch of its own span left free by them, so
-    every cue stays within the time its words were spoken. Cues sorted by start."""
+    ones. The long cue keeps the earliest stretch of its own span left free by them that
+    can show it for the minimum duration (else the longest), so every cue stays within
+    the time its words were spoken and, where it can, in the order they were. Cues
+    sorted by start."""
     moved = False
     for i, cue in enumerate(cues):
         if cue.end - cue.start <= 0:
             continue
-        inner, nested = [], False
+        inner, nested, seen_all = [], False, False
         for other in cues[i + 1:i + 1 + _NESTED_LOOKAHEAD]:
             if other.start >= cue.end:
+                seen_all = True
                 break
             if other.end > other.start and (other.start, other.end) != (cue.start, cue.end):
                 inner.append(other)
                 nested = nested or other.end <= cue.end
+        else:
+            seen_all = i + 1 + _NESTED_LOOKAHEAD >= len(cues)
         if not nested:
             continue
         free, at = [], cue.start
         for other in inner:  # sorted by start; a cue running past the end takes the rest
             free.append((at, other.start - gap))
             at = max(at, other.end + gap)
-        free.append((at, cue.end))
-        start, end = max(free, key=lambda span: span[1] - span[0])
+        if seen_all:  # past the cues looked at, the span is free only if none were left
+            free.append((at, cue.end))
+        # The earliest stretch that can show it (its words were spoken from its start),
+        # else the longest one.
+        start, end = next((span for span in free if span[1] - span[0] >= min_dur),
+                          max(free, key=lambda span: span[1] - span[0]))
         if end - start > 0 and (start, end) != (cue.start, cue.end):
             cue.start, cue.end = start, end
             moved = True
@@ -134,7 +143,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             if cue is not cues[i]:
                 record(NAME, cue.line)
         cues = order
-    if _yield_to_nested(cues, gap):
+    if _yield_to_nested(cues, gap, min_dur):
         order = sorted(cues, key=lambda c: c.start)
         for i, cue in enumerate(order):
             if cue is not cues[i]:

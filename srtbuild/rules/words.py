@@ -12,12 +12,14 @@ from functools import lru_cache
 
 from srtbuild.rules import capitalization
 from srtbuild.rules.base import Context, Option, fix_texts
-from srtbuild.rules.phrasing import phrasing
+from srtbuild.rules.phrasing import DANGLING_WORDS
 from srtbuild.rules.text import has_words, tidy, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
 REPEATED_OPTIONS = (
-    Option("allow", "str_list", ["had", "that", "is", "very", "really", "no", "bye", "ha", "knock", "blah"],
+    Option("allow", "str_list", ["had", "that", "is", "very", "really", "no", "bye", "ha", "knock", "blah",
+                                 "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                                 "zero", "plus", "minus", "la", "na", "hey", "oh", "far", "long"],
            "words whose doubling is deliberate and is kept (had, that and is: only where grammar doubles them)"),
 )
 FILLER_OPTIONS = (Option("words", "str_list", ["um", "uh", "erm", "uhm"], "filler words to remove"),)
@@ -69,12 +71,24 @@ def grammatical_double(text: str, m: re.Match) -> bool:
     return words[-1] in _COPULA_HEADS or any(w in _CLAUSE_OPENERS for w in words[-_CLAUSE_WORDS:-1])
 
 
+_SONG = re.compile("[\u266a\u266b\u266c]")
+_VIETNAMESE = re.compile("[\u0103\u0111\u01a1\u01b0\u1ea0-\u1ef9]", re.IGNORECASE)
+# Languages that double words as grammar (reduplication): repeated_words leaves them alone.
+REDUPLICATING = frozenset("vi zh ja ko th id ms tl km lo my".split())
+
+
 def remove_repeats(text: str, allow: frozenset) -> str:
     """Runs of one word reduced to one word; an allowed word's run is kept, except that
     `had`, `that` and `is` keep two words where grammar makes the double and one elsewhere."""
 
+    if _SONG.search(text) or _VIETNAMESE.search(text):
+        return text  # lyrics repeat on purpose; Vietnamese doubles words as grammar (a
+        # cue with its letters; RepeatedWords.apply also spares a file mostly written so)
+
     def keep(m: re.Match) -> str:
         word = m.group(1).lower()
+        if all(w[:1].isupper() and not w.isupper() for w in m.group(0).split()):
+            return m.group(0)  # a name: La La Land, Bora Bora, Walla Walla
         if word not in allow:
             return m.group(1)
         if word not in GRAMMATICAL:
@@ -93,32 +107,59 @@ def _filler_pattern(words: tuple[str, ...]) -> re.Pattern:
     )
 
 
+# Filler sounds that are words in some languages: German and Portuguese `um`.
+_WORD_IN = {"um": frozenset({"de", "pt"})}
+
+
+@lru_cache(maxsize=None)
+def _markers() -> dict[str, frozenset[str]]:
+    """Per language, its common words that no other listed language shares."""
+    lists = {lang: frozenset(words) for lang, words in DANGLING_WORDS.items()}
+    return {lang: words - frozenset().union(*(w for other, w in lists.items() if other != lang))
+            for lang, words in lists.items()}
+
+
 def reads_as(text: str, language: str, ignore: tuple[str, ...] = ()) -> bool:
     """Does the text hold a common word of `language` (an article, a pronoun, a
     preposition)? True where nothing tells otherwise: a language without a word list, or
     a text with no words but the `ignore`d ones."""
-    common = phrasing(language).dangling
-    words = [w.lower() for w in _WORDS.findall(visible(text))]
-    words = [w for w in words if w not in ignore]
+    common = frozenset(DANGLING_WORDS.get(language.split("-")[0].split("_")[0].lower(), ()))
+    words = [w for w in (w.lower() for w in _WORDS.findall(visible(text))) if w not in ignore]
     if not common or not words:
         return True
     return any(w in common for w in words)
+
+
+def foreign(text: str, language: str, ignore: tuple[str, ...] = ()) -> bool:
+    """Does the text read as another language than `language`: more of another listed
+    language's own common words than of its own, the `ignore`d ones aside? (A German
+    line in an English file.)"""
+    markers = _markers()
+    own = markers.get(language.split("-")[0].split("_")[0].lower())
+    if own is None:
+        return False
+    words = [w for w in (w.lower() for w in _WORDS.findall(visible(text))) if w not in ignore]
+    mine = sum(w in own for w in words)
+    return any(sum(w in theirs for w in words) > mine for lang, theirs in markers.items() if theirs is not own)
 
 
 def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers: tuple[str, ...] = ()) -> str:
     out: list[str] = []
     pos = 0
     capitalize_at: list[int] = []
-    native: bool | None = None
+    lang = language.split("-")[0].split("_")[0].lower()
+    other: bool | None = None
+    native = True
     for m in pattern.finditer(text):
-        if not (m.group(1) or m.group(3)):
-            # A filler with no comma or ellipsis around it may be a word of another
-            # language ("wenn es um Zahlen geht", "um livro"): removed only where the
-            # cue reads as the language of the settings.
-            if native is None:
-                native = reads_as(text, language, fillers)
-            if not native:
-                continue
+        if lang in _WORD_IN.get(m.group(2).lower(), ()):
+            continue  # a word of this language: German "um zu", Portuguese "um livro"
+        if other is None:
+            other = foreign(text, language, fillers)
+            native = reads_as(text, language, fillers)
+        if other or (not native and not (m.group(1) or m.group(3))):
+            # A line in another language ("beeilen, um den Zug"), or a bare filler in a line
+            # with no common word of the language ("Ele comprou um livro"): a word there.
+            continue
         out.append(text[pos:m.start()])
         pos = m.end()
         # the commas go with the filler: "I, um, think" -> "I think", "I think, um." -> "I think."
@@ -144,6 +185,11 @@ class RepeatedWords:
     @staticmethod
     def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         allow = frozenset(w.lower() for w in options["allow"])
+        if ctx.language.split("-")[0].split("_")[0].lower() in REDUPLICATING:
+            return cues
+        marked = sum(1 for c in cues if _VIETNAMESE.search(c.text))
+        if marked and marked * 10 >= len(cues):
+            return cues  # a Vietnamese file under another language setting
 
         def fix(text: str) -> str:
             new = remove_repeats(text, allow)

@@ -84,6 +84,10 @@ def _balanced(words: list[str], glued: list[bool], max_len: int, max_lines: int,
 
 
 def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> str:
+    if bilingual(text):
+        # A line over another in a second script is its translation: a line each, as the
+        # author laid them out (joining or re-breaking would mix the languages).
+        return text
     lines = text.split("\n")
     fits = len(lines) <= max_lines and all(width(line) <= max_len for line in lines)
     speakers = turns(text)
@@ -93,10 +97,6 @@ def wrap_text(text: str, max_len: int, max_lines: int, language: str = "en") -> 
             joined = join_lines(lines)
             if width(joined) <= max_len:
                 return joined
-        return text
-    if bilingual(text):
-        # A line over another in a second script is its translation: a line each, as the
-        # author laid them out (re-breaking would mix the languages or give 3 lines).
         return text
     if dialogue:  # each speaker's turn starts a line of its own
         return "\n".join(wrap_text(join_lines(turn.split("\n")), max_len, 1, language) for turn in speakers)
