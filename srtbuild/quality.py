@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from srtbuild.rules.layout import position
 from srtbuild.rules.tags import FORMAT_TAG
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue, Finding
@@ -61,6 +62,21 @@ def _unbalanced(text: str) -> bool:
     return any(depth.values())
 
 
+def _following(cues: list[Cue]) -> list[int | None]:
+    """For each cue, the next one at the same place on screen: a `{\\an8}` sign over
+    dialogue neither overlaps it nor needs a gap from it."""
+    n = len(cues)
+    if not any(c.text.startswith("{") for c in cues):
+        return [i + 1 if i + 1 < n else None for i in range(n)]
+    out: list[int | None] = [None] * n
+    last: dict[str, int] = {}
+    for i in range(n - 1, -1, -1):
+        place = position(cues[i].text)
+        out[i] = last.get(place)
+        last[place] = i
+    return out
+
+
 def score(checks: dict[str, int], cues: int) -> float:
     penalty = sum(WEIGHTS[name] * n for name, n in checks.items())
     if cues == 0:
@@ -88,6 +104,7 @@ def assess(cues: list[Cue], thresholds: dict, repairs: int = 0, keep_findings: b
             findings.append(Finding(cue.line, check, message))
 
     n = len(cues)
+    following = _following(cues)
     for i, cue in enumerate(cues):
         text = cue.text
         shown = visible(text) if ("<" in text or "{" in text) else text
@@ -112,8 +129,9 @@ def assess(cues: list[Cue], thresholds: dict, repairs: int = 0, keep_findings: b
             hit("line_length", cue, f"line of {longest} characters (max {max_len})")
         if "<" in text and _unbalanced(text):
             hit("unbalanced_tags", cue, "unbalanced formatting tags")
-        if i + 1 < n:
-            gap = cues[i + 1].start - cue.end
+        after = following[i]
+        if after is not None:
+            gap = cues[after].start - cue.end
             if gap < 0:
                 hit("overlap", cue, f"overlaps the next cue by {-gap} ms")
             elif gap < min_gap:

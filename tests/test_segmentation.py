@@ -293,3 +293,24 @@ def test_timing_keeps_a_long_cue_before_the_cues_stamped_inside_it_when_it_can()
     out, _ = apply("timing", cues)
     assert [c.text for c in out] == ["Welcome back, everyone.", "Good.", "Yes!"]
     assert out[0].start == 1000 and out[0].end <= 4000 - 83
+
+
+def test_timing_and_quality_leave_a_sign_at_the_top_alone_over_dialogue():
+    from srtbuild.quality import assess
+
+    cues = [Cue(1000, 5000, "I have been waiting for you at the station."), Cue(2000, 4000, "{\\an8}POLICE STATION"),
+            Cue(5100, 7000, "Where were you?")]
+    out, ctx = apply("timing", cues)
+    assert [(c.start, c.end) for c in out] == [(1000, 5000), (2000, 4000), (5100, 7000)]
+    assert not ctx.changes.total
+    assert assess(out, {}).checks["overlap"] == 0
+
+
+def test_split_dialog_short_turn_costs_the_long_turn_little():
+    text = ("- I was wondering whether you had time to look at the report I sent you yesterday?\n- No.")
+    out, _ = apply("split", [Cue(0, 4200, text)])
+    long_part, short_part = out
+    whole = reading_chars(text) / 4200
+    # "- No." gets the minimum duration; the long turn pays for it, and no more.
+    assert short_part.end - short_part.start == 833
+    assert reading_chars(long_part.text) / (long_part.end - long_part.start) <= whole * 1.25

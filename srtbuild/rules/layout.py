@@ -156,3 +156,13 @@ def bilingual(text: str) -> bool:
         elif _LATIN.search(line):
             kinds.add("latin")
     return kinds == {"cjk", "latin"}
+
+
+_POSITION = re.compile(r"\A\{\\(?:an\d|pos\([^)]*\))[^}]*\}")
+
+
+def position(text: str) -> str:
+    """The position override a cue starts with (`{\\an8}`, `{\\pos(..)}`), or "": cues
+    shown at different places are different subtitles, each with its own timeline."""
+    m = _POSITION.match(text)
+    return m.group(0) if m else ""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import bilingual, fits, join_lines, reading_chars
+from srtbuild.rules.layout import bilingual, fits, join_lines, position, reading_chars
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
@@ -44,7 +44,6 @@ _CLOSERS = "\"'\u201d\u2019\u00bb)]"
 _DASHES = ("-", "\u2010", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212")
 # Closed captions mark a new speaker with `>>`, a name and a colon, or a name in brackets.
 _SPEAKER = re.compile(r"^\s*(?:>>|[A-Z][A-Z .'\-]{1,30}:|\[[^\]]{1,30}\]\s*\S)")
-_POSITION = re.compile(r"\A\{\\(?:an\d|pos\([^)]*\))[^}]*\}")
 
 
 def check(options: dict) -> tuple[str, str] | None:
@@ -71,17 +70,10 @@ def _is_turn(text: str) -> bool:
     return False
 
 
-def _place(text: str) -> str:
-    """The position override a cue starts with (`{\\an8}`), if any: cues shown at
-    different places are different subtitles."""
-    m = _POSITION.match(text)
-    return m.group(0) if m else ""
-
-
 def _styled(text: str) -> bool:
     """An override past the position (`{\\fs40}`, `{\\pos(..)}` mid-cue): a sign or a
     title, not speech to join."""
-    return "{\\" in text[len(_place(text)):]
+    return "{\\" in text[len(position(text)):]
 
 
 def _fragment(cue: Cue, min_dur: int, min_chars: int) -> bool:
@@ -108,7 +100,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
             and not (_ends_sentence(last.text) and _starts_sentence(cue.text))
             and not _is_turn(last.text) and not _is_turn(cue.text)
             and not bilingual(last.text) and not bilingual(cue.text)
-            and _place(last.text) == _place(cue.text) and not _styled(last.text) and not _styled(cue.text)
+            and position(last.text) == position(cue.text) and not _styled(last.text) and not _styled(cue.text)
         ):
             # One line: `wrap` lays the joined words out afresh.
             text = join_lines(last.text.split("\n") + cue.text.split("\n"))

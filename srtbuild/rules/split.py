@@ -200,24 +200,31 @@ def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur
     return sum(turn_lines(t, max_len) for t in turns(text)) > max_lines
 
 
-def _times(start: int, end: int, pieces: list[str], gap: int) -> list[tuple[int, int]]:
+def _times(start: int, end: int, pieces: list[str], gap: int, min_dur: int) -> list[tuple[int, int]]:
     """Each part's span: the gaps between parts are taken first, the rest shared by
-    visible characters, so every part reads at the same speed (a very short part gets
-    half an even share at least)."""
+    visible characters, so every part reads at the same speed. A very short part is
+    raised to the minimum duration or half an even share, whichever is less, taken from
+    the others in proportion to their time: a last word never flashes, and the long parts
+    lose no more than that."""
     count = len(pieces)
     chars = [max(reading_chars(p), 1) for p in pieces]
-    # No part gets less than half an even share: a short last word never flashes.
-    weights = [max(c * 2 * count, sum(chars)) for c in chars]
-    total = sum(weights)
     span = max(end - start, 0)
     gap = min(gap, span // (2 * count))
     shown = span - gap * (count - 1)
+    total = sum(chars)
+    lengths = [shown * c / total for c in chars]
+    floor = min(min_dur, shown / (2 * count))
+    short = [k for k, length in enumerate(lengths) if length < floor]
+    if short:
+        lack = sum(floor - lengths[k] for k in short)
+        rest = sum(length for k, length in enumerate(lengths) if k not in short)
+        lengths = [floor if k in short else length - lack * length / rest for k, length in enumerate(lengths)]
     spans = []
-    acc = 0
+    acc = 0.0
     at = start
-    for k, w in enumerate(weights):
-        acc += w
-        stop = start + gap * k + shown * acc // total
+    for k, length in enumerate(lengths):
+        acc += length
+        stop = start + gap * k + int(acc)
         spans.append((at, stop if k + 1 < count else end))
         at = stop + gap
     return spans
@@ -252,7 +259,7 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         if len(pieces) == 1:
             out.append(cue)
             continue
-        for (start, end), piece in zip(_times(cue.start, cue.end, pieces, gap), pieces):
+        for (start, end), piece in zip(_times(cue.start, cue.end, pieces, gap, options["min_duration_ms"]), pieces):
             out.append(Cue(start, end, piece, cue.line))
         ctx.changes.record(NAME, cue.line, len(pieces) - 1)
         changed = True

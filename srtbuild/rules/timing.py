@@ -21,7 +21,7 @@ changes nothing.
 from __future__ import annotations
 
 from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import reading_chars
+from srtbuild.rules.layout import position, reading_chars
 from srtbuild.subtitles.model import Cue
 
 NAME = "timing"
@@ -131,6 +131,18 @@ def _yield_to_nested(cues: list[Cue], gap: int, min_dur: int) -> bool:
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
+    # Cues placed elsewhere on screen (`{\\an8}` signs over dialogue) do not compete for
+    # time with the others: each position is timed as its own track.
+    places = {position(c.text) for c in cues}
+    if len(places) <= 1:
+        return _track(cues, options, ctx)
+    timed: list[Cue] = []
+    for place in sorted(places):
+        timed.extend(_track([c for c in cues if position(c.text) == place], options, ctx))
+    return sorted(timed, key=lambda c: c.start)
+
+
+def _track(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     min_dur = options["min_duration_ms"]
     max_dur = max(options["max_duration_ms"], 1)
     gap = options["min_gap_ms"]
