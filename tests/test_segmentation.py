@@ -314,3 +314,11 @@ def test_split_dialog_short_turn_costs_the_long_turn_little():
     # "- No." gets the minimum duration; the long turn pays for it, and no more.
     assert short_part.end - short_part.start == 833
     assert reading_chars(long_part.text) / (long_part.end - long_part.start) <= whole * 1.25
+
+
+def test_rollup_never_takes_the_parts_of_one_split_cue_for_a_roll():
+    text = " ".join(["We will rock you!"] * 12)
+    parts, _ = apply("split", [Cue(0, 30_000, text, line=5)])
+    assert len(parts) > 4 and len({c.text for c in parts}) < len(parts)  # identical parts
+    out, ctx = apply("rollup", parts)
+    assert [c.text for c in out] == [c.text for c in parts] and not ctx.changes.total

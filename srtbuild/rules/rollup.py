@@ -70,6 +70,9 @@ def _rolling_pairs(cues: list[Cue], keys: list[list[str]], max_flash: int) -> li
         # Cues that start together are one moment written twice, not a roll.
         overlapping = (duration > 0 and a.end - b.start > duration / 2 and b.start > a.start
                        and bool(keys[i]) and bool(keys[i + 1]))
+        if a.line == b.line and a.line:
+            pairs.append(0)  # parts of one cue that split cut: never a roll
+            continue
         # 2: a repeated line shows the roll; 1: only the times overlap; 0: not rolling
         pairs.append(2 if _carries(keys[i], keys[i + 1]) or flash[i] or flash[i + 1] else 1 if overlapping else 0)
     return pairs
@@ -79,6 +82,8 @@ def _may_roll(cues: list[Cue], max_flash: int) -> bool:
     """A cheap look for any of the three signs, before the lines are compared properly:
     most files have none, and the rule then costs one pass over the times."""
     for a, b in zip(cues, cues[1:]):
+        if a.line == b.line and a.line:
+            continue
         if b.end - b.start <= max_flash or a.end - a.start <= max_flash:
             return True
         if b.start > a.start and a.end - b.start > (a.end - a.start) / 2:
