@@ -317,8 +317,10 @@ def test_split_dialog_short_turn_costs_the_long_turn_little():
 
 
 def test_rollup_never_takes_the_parts_of_one_split_cue_for_a_roll():
-    text = " ".join(["We will rock you!"] * 12)
-    parts, _ = apply("split", [Cue(0, 30_000, text, line=5)])
-    assert len(parts) > 4 and len({c.text for c in parts}) < len(parts)  # identical parts
+    # A chant split in parts, as the next round sees them: each part's first line is the
+    # last line of the part before, the pattern of a roll, but all come from one cue.
+    parts = [Cue(i * 2500, i * 2500 + 2400, "We will rock you!\nWe will rock you!", line=5) for i in range(6)]
     out, ctx = apply("rollup", parts)
     assert [c.text for c in out] == [c.text for c in parts] and not ctx.changes.total
+    other = [Cue(c.start, c.end, c.text, line=k * 4 + 1) for k, c in enumerate(parts)]
+    assert apply("rollup", other)[1].changes.total  # from separate cues it is a roll
