@@ -40,7 +40,8 @@ def _space_before_number(match: re.Match) -> str:
     unless the word before the mark belongs to an address or to code."""
     text = match.string
     pos = match.start(1)
-    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    low = max(0, pos - _TOKEN_REACH)
+    start = max(text.rfind(" ", low, pos), text.rfind("\n", low, pos), low - 1) + 1
     if any(ch in text[start:pos] for ch in _ADDRESSISH) or _UNSPACED.match(text, pos - 1):
         return match.group(1)
     return match.group(1) + " "
@@ -52,10 +53,17 @@ _NAME_SUFFIXES = frozenset(
 )
 
 
+_TOKEN_REACH = 200  # characters looked at each side: a longer run is no word or address
+
+
 def _token_around(text: str, pos: int) -> str:
-    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1
-    ends = [i for i in (text.find(" ", pos), text.find("\n", pos)) if i != -1]
-    return text[start:min(ends) if ends else len(text)]
+    """The run of text without spaces around `pos`, at most _TOKEN_REACH characters each
+    side (a cue of a hundred thousand glued characters would otherwise cost a full scan
+    for every mark in it)."""
+    low, high = max(0, pos - _TOKEN_REACH), min(len(text), pos + _TOKEN_REACH)
+    start = max(text.rfind(" ", low, pos), text.rfind("\n", low, pos), low - 1) + 1
+    ends = [i for i in (text.find(" ", pos, high), text.find("\n", pos, high)) if i != -1]
+    return text[start:min(ends) if ends else high]
 
 
 def _space(match: re.Match) -> str:
