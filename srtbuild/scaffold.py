@@ -27,7 +27,7 @@ output: {output}                  # corrected tree; reports and state go in {out
 patterns: ["*.srt"]            # file names (or paths with /) to build
 recursive: true
 exclude: []                    # e.g. ["drafts/**"]
-language: en                   # guides legacy-encoding detection and capitalization
+language: en                   # guides code pages, capitalization, fillers; `auto` guesses per file
 # encoding: cp1252             # force a source encoding instead of detecting it
 timeout_s: 300                 # a file that takes longer is stopped and recorded as failed
 # memory_limit_mb: 2048        # more memory one file may take (default: half the machine / jobs)
