@@ -304,3 +304,10 @@ def test_no_real_file_is_read_with_fewer_cues_than_before():
 
 def test_the_baseline_of_the_corpus_test_is_there():
     assert len(BEFORE) >= 100 and all(isinstance(n, int) and n >= 0 for n in BEFORE.values())
+
+
+def test_two_times_with_a_plain_dash_inside_a_cues_text_stay_text():
+    text = ("1\n00:00:01,000 --> 00:00:04,000\nThe office is open\n09:00:00 - 17:00:00 on weekdays\n\n"
+            "2\n00:00:05,000 --> 00:00:07,000\nThanks.\n")
+    doc = read_bytes(text.encode(), "office.srt")
+    assert [c.text for c in doc.cues] == ["The office is open\n09:00:00 - 17:00:00 on weekdays", "Thanks."]

@@ -225,7 +225,17 @@ def _parse(text: str, path: str) -> tuple[_Builder, str]:
             continue
         if ":" in line:
             parsed = parse_lenient(line)
-            if parsed is None:
+            if parsed is not None and "-->" not in line:
+                # Two times with ` - `, `->` or `,` between them inside a cue's text are
+                # text ("09:00:00 - 17:00:00 on weekdays"), unless the file has used that
+                # form where a cue starts.
+                wide = parse_wide(line)
+                form = wide[3] if wide is not None else "lenient"
+                if form in b.arrows or b.can_start(pending):
+                    b.arrows.add(form)
+                else:
+                    parsed = None
+            elif parsed is None:
                 wide = parse_wide(line)
                 if wide is not None and (wide[3] in b.arrows or b.can_start(pending)):
                     b.arrows.add(wide[3])
