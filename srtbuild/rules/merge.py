@@ -9,11 +9,13 @@ characters. A fragment is joined with the cue before or after it when all of the
   `max_duration_ms` and reads at no more than `max_cps` characters a second;
 - the gap between the two is at most `max_gap_ms` (a longer pause is a new thought);
 - the first does not end a sentence while the second starts one (two sentences stay two
-  cues), and neither is a speaker turn of a dialog (a dash: another speaker speaks).
+  cues); neither is a speaker's turn (a dash, `>>`, `NAME:`, `[Name]`: another speaker
+  speaks); both stand at the same place on screen and neither is a styled sign; neither
+  is a bilingual cue.
 
 Cues are joined left to right, so a run of fragments becomes one cue as long as the
-limits allow; a cue that was joined is not joined again in the same pass past the
-limits. The text is joined with a space and re-broken by `wrap`.
+limits allow. It runs after `timing`, on repaired times. The text is joined on one line
+(with a space, or none between Chinese or Japanese characters) and re-broken by `wrap`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,12 @@ relative word, then any word boundary) with parts of similar length. Never insid
 between two parts of a number, or before a dash (that would read as a speaker turn).
 
 Each part gets the share of the cue's time its visible characters are of the whole, with
-`min_gap_ms` between parts, all inside the original cue's span. Formatting tags open at a
-cut are closed at the end of the part and opened again at the start of the next; a leading
-ASS override like `{\\an8}` is repeated on every part; a dialog splits at the speaker
-turns first. A cut is placed by the words alone, so splitting again changes nothing.
+`min_gap_ms` between parts, all inside the original cue's span; a very short part gets
+the minimum duration or half an even share, whichever is less. Formatting tags open at a
+cut are closed at the end of the part and the innermost of each kind opened again at the
+start of the next; a leading ASS override like `{\\an8}` is repeated on every part; a
+dialog splits at the speaker turns first; Chinese and Japanese may be cut between
+characters. A cut is placed by the words alone, so splitting again changes nothing.
 """
 
 from __future__ import annotations
