@@ -1,15 +1,19 @@
 """timing: repair and regularise cue times so every cue can be read, and never worsen one.
 
 Each cue needs `need` ms on screen: the minimum duration, or the time to read its text at
-`max_cps`, whichever is longer (capped at `max_duration_ms`). In start order:
+`max_cps`, whichever is longer (capped at `max_duration_ms`). Cues at another place on
+screen (a leading `{\\an8}` or `{\\pos(..)}`) are timed as a track of their own. In a
+track, cues are sorted by start; a cue whose span holds others whole keeps the earliest
+free stretch they leave (see _yield_to_nested); then, in start order:
 
 - an end at or before the start is replaced by start + need;
+- two cues that start together follow one another, sharing the time by need;
 - a cue longer than `max_duration_ms` is cut back to it only when that leaves it readable
   at `max_cps` (over-long cues with much text are `split`'s job, not a cut's);
 - a cue that ends after the next one starts (less `min_gap_ms`) shares the conflict with
   it: the earlier end moves back and the later start moves on, in proportion to their
-  text, never below what either needs when the two spans have room for both; when they do
-  not, the time is shared in proportion to what each needs;
+  text, each keeping what it had (up to what it needs) and the minimum duration when the
+  two spans have room (see _share);
 - a cue shorter than it needs is extended into free time only, up to the next cue's
   start less `min_gap_ms`.
 
