@@ -324,3 +324,13 @@ def test_rollup_never_takes_the_parts_of_one_split_cue_for_a_roll():
     assert [c.text for c in out] == [c.text for c in parts] and not ctx.changes.total
     other = [Cue(c.start, c.end, c.text, line=k * 4 + 1) for k, c in enumerate(parts)]
     assert apply("rollup", other)[1].changes.total  # from separate cues it is a roll
+
+
+def test_split_parts_of_a_too_short_cue_borrow_the_next_cues_spare_time():
+    fast = Cue(5000, 5400, "so if the mass is 2 kilograms and the acceleration is 3.5 meters per second squared")
+    roomy = Cue(5400, 9000, "then the force is 7 newtons.")
+    out, _ = apply("split", [fast, roomy])
+    parts, nxt = out[:-1], out[-1]
+    assert len(parts) == 2 and all(p.end - p.start >= 500 for p in parts)  # 400 ms in all before
+    assert parts[-1].end + 83 <= nxt.start and nxt.end == 9000
+    assert nxt.end - nxt.start >= 1400  # it keeps the time its own text needs

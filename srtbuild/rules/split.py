@@ -36,6 +36,7 @@ OPTIONS = (
     Option("min_gap_ms", "int", 83, "gap left between the parts of a split cue", 0, 60_000),
     Option("min_duration_ms", "int", 833, "parts are cut so that none is on screen less than this where possible", 0, 3_600_000),
     Option("min_chars", "int", 20, "a cue is split for time only if every part keeps this many characters", 1, 10_000),
+    Option("max_cps", "number", 20, "reading speed the next cue keeps when it lends time to short parts (as timing)", 1, 1000),
 )
 
 # Cost of a cut by its rank (srtbuild.rules.phrasing); balance adds to it (see _parts).
@@ -232,6 +233,28 @@ def _times(start: int, end: int, pieces: list[str], gap: int, min_dur: int) -> l
     return spans
 
 
+def _borrow(cues: list[Cue], i: int, parts: int, options: dict, disputed: bool) -> int:
+    """How far the parts of cue i may run past its end: a cue too short to give each part
+    the minimum duration takes the free time after it and what the next cue holds beyond
+    the time its own text needs (its start moves on by as much), so that no part flashes.
+    Nothing for a cue whose time is disputed: timing settles that."""
+    cue = cues[i]
+    lack = parts * options["min_duration_ms"] + options["min_gap_ms"] * (parts - 1) - (cue.end - cue.start)
+    if lack <= 0 or disputed or i + 1 >= len(cues):
+        return 0
+    nxt = cues[i + 1]
+    if nxt.end <= nxt.start:
+        return 0
+    need = max(options["min_duration_ms"], int(reading_chars(nxt.text) * 1000 / options["max_cps"]))
+    gap = options["min_gap_ms"]
+    free = max(0, nxt.start - gap - cue.end)
+    spare = max(0, nxt.end - max(nxt.start, cue.end + gap) - need)
+    taken = min(lack, free + spare)
+    if taken > free:
+        nxt.start = max(nxt.start, cue.end + taken + gap)
+    return taken
+
+
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     max_len = options["max_line_length"]
     max_lines = options["max_lines"]
@@ -261,8 +284,9 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         if len(pieces) == 1:
             out.append(cue)
             continue
-        for (start, end), piece in zip(_times(cue.start, cue.end, pieces, gap, options["min_duration_ms"]), pieces):
-            out.append(Cue(start, end, piece, cue.line))
+        end = cue.end + _borrow(cues, i, len(pieces), options, disputed)
+        for (start, stop), piece in zip(_times(cue.start, end, pieces, gap, options["min_duration_ms"]), pieces):
+            out.append(Cue(start, stop, piece, cue.line))
         ctx.changes.record(NAME, cue.line, len(pieces) - 1)
         changed = True
     return out if changed else cues
