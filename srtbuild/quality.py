@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from srtbuild.rules.layout import position
+from srtbuild.rules.layout import positions
 from srtbuild.rules.tags import FORMAT_TAG
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue, Finding
@@ -66,12 +66,13 @@ def _following(cues: list[Cue]) -> list[int | None]:
     """For each cue, the next one at the same place on screen: a `{\\an8}` sign over
     dialogue neither overlaps it nor needs a gap from it."""
     n = len(cues)
-    if not any(c.text.startswith("{") for c in cues):
+    places = positions(cues)
+    if places is None:
         return [i + 1 if i + 1 < n else None for i in range(n)]
     out: list[int | None] = [None] * n
     last: dict[str, int] = {}
     for i in range(n - 1, -1, -1):
-        place = position(cues[i].text)
+        place = places[i]
         out[i] = last.get(place)
         last[place] = i
     return out

@@ -9,7 +9,7 @@ rule's declaration is the only place its settings are described.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from srtbuild.subtitles.model import Cue
@@ -25,6 +25,24 @@ class Option:
     doc: str
     minimum: float | None = None
     maximum: float | None = None  # past it a setting is a mistake (a day of milliseconds...)
+
+
+# Limits several rules apply (wrap and split the layout, timing, split and merge the
+# times): one type, default and range each, declared once. A rule takes one with its own
+# doc; config.SHARED_LIMITS makes a value set on the owning rule the others' default.
+_LIMITS = {
+    "max_line_length": Option("max_line_length", "int", 42, "characters a line", 1, 10_000),
+    "max_lines": Option("max_lines", "int", 2, "lines a cue", 1, 1000),
+    "min_duration_ms": Option("min_duration_ms", "int", 833, "shortest time on screen", 0, 3_600_000),
+    "max_duration_ms": Option("max_duration_ms", "int", 7000, "longest time on screen", 1, 3_600_000),
+    "min_gap_ms": Option("min_gap_ms", "int", 83, "smallest gap between two cues", 0, 60_000),
+    "max_cps": Option("max_cps", "number", 20, "reading speed, characters a second", 1, 1000),
+}
+
+
+def limit(name: str, doc: str) -> Option:
+    """A shared limit, described for the rule that declares it."""
+    return replace(_LIMITS[name], doc=doc)
 
 
 @dataclass

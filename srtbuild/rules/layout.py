@@ -17,7 +17,7 @@ from srtbuild.rules.text import visible
 # A word with any tags attached to it; breaks happen only between these.
 TOKEN = re.compile(r"(?:<[^<>]*>|\{\\[^{}]*\}|\S)+")
 # A line after the first that starts with a dash opens another speaker's turn.
-_DASH = ("-", "\u2010", "\u2013", "\u2014")
+DASHES = ("-", "\u2010", "\u2013", "\u2014")
 
 
 def width(token: str) -> int:
@@ -108,7 +108,7 @@ def turn_lines(turn: str, max_len: int) -> int:
 def starts_turn(token: str) -> bool:
     """A word that would open a speaker turn if a line started with it: breaks before
     such a word are never made, or the next run would read the cue as a dialog."""
-    return visible(token).startswith(_DASH)
+    return visible(token).startswith(DASHES)
 
 
 def turns(text: str) -> list[str]:
@@ -118,7 +118,7 @@ def turns(text: str) -> list[str]:
     lines = text.split("\n")
     if len(lines) < 2:
         return [text]
-    starts = [0] + [i for i, line in enumerate(lines) if i and visible(line).lstrip().startswith(_DASH)]
+    starts = [0] + [i for i, line in enumerate(lines) if i and visible(line).lstrip().startswith(DASHES)]
     if len(starts) < 2:
         return [text]
     bounds = starts + [len(lines)]
@@ -166,3 +166,11 @@ def position(text: str) -> str:
     shown at different places are different subtitles, each with its own timeline."""
     m = _POSITION.match(text)
     return m.group(0) if m else ""
+
+
+def positions(cues) -> list[str] | None:
+    """Each cue's position override, or None when no cue starts with one (the usual file:
+    every cue at the default place, found without a match per cue)."""
+    if not any(c.text.startswith("{") for c in cues):
+        return None
+    return [position(c.text) for c in cues]

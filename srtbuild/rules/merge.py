@@ -22,42 +22,39 @@ from __future__ import annotations
 
 import re
 
-from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import bilingual, fits, join_lines, position, reading_chars
+from srtbuild.rules.base import Context, Option, limit
+from srtbuild.rules.layout import DASHES, bilingual, fits, join_lines, position, reading_chars
+from srtbuild.rules.phrasing import CLOSERS, OPENERS, SENTENCE_END
 from srtbuild.rules.text import visible
 from srtbuild.subtitles.model import Cue
 
 NAME = "merge"
 DOC = "Fragments (shorter than min_duration_ms or fewer than min_chars characters) joined with a neighbour when the result fits max_lines x max_line_length, max_duration_ms and max_cps, the gap is at most max_gap_ms, and no sentence end, speaker change or long pause lies between."
 OPTIONS = (
-    Option("min_duration_ms", "int", 833, "a cue shorter than this is a fragment", 0, 3_600_000),
+    limit("min_duration_ms", "a cue shorter than this is a fragment"),
     Option("min_chars", "int", 10, "a cue with fewer visible characters is a fragment", 0, 10_000),
     Option("max_gap_ms", "int", 500, "longest pause a join may bridge", 0, 60_000),
-    Option("max_line_length", "int", 42, "characters a line (as wrap)", 1, 10_000),
-    Option("max_lines", "int", 2, "lines a cue (as wrap)", 1, 1000),
-    Option("max_duration_ms", "int", 7000, "longest a joined cue may last", 1, 3_600_000),
-    Option("max_cps", "number", 20, "fastest reading speed a joined cue may have, characters a second", 1, 1000),
+    limit("max_line_length", "characters a line (as wrap)"),
+    limit("max_lines", "lines a cue (as wrap)"),
+    limit("max_duration_ms", "longest a joined cue may last"),
+    limit("max_cps", "fastest reading speed a joined cue may have, characters a second"),
 )
 
-# Latin, CJK, Arabic, Urdu, Devanagari and Greek sentence ends, and a closing music note.
-_SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", "\u0964",
-                 "\u0965", "\u037e", "\u266a")
-_CLOSERS = "\"'\u201d\u2019\u00bb)]"
-_DASHES = ("-", "\u2010", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212")
+# Sentence ends as split and wrap know them, and those of Arabic, Urdu, Devanagari and
+# Greek, and a closing music note (the end of a sung line).
+_SENTENCE_END = SENTENCE_END + ("\u061f", "\u06d4", "\u0964", "\u0965", "\u037e", "\u266a")
+# Speaker dashes as layout knows them, and the figure dash, horizontal bar and minus.
+_DASHES = DASHES + ("\u2012", "\u2015", "\u2212")
 # Closed captions mark a new speaker with `>>`, a name and a colon, or a name in brackets.
 _SPEAKER = re.compile(r"^\s*(?:>>|[A-Z][A-Z .'\-]{1,30}:|\[[^\]]{1,30}\]\s*\S)")
 
 
-def check(options: dict) -> tuple[str, str] | None:
-    return None
-
-
 def _ends_sentence(text: str) -> bool:
-    return visible(text).rstrip().rstrip(_CLOSERS).endswith(_SENTENCE_END)
+    return visible(text).rstrip().rstrip(CLOSERS).endswith(_SENTENCE_END)
 
 
 def _starts_sentence(text: str) -> bool:
-    shown = visible(text).lstrip().lstrip("\"'\u201c\u2018\u00ab(\u00bf\u00a1")
+    shown = visible(text).lstrip().lstrip(OPENERS)
     return not shown[:1].islower()
 
 

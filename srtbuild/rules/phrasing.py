@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from srtbuild.languages import primary
 from srtbuild.rules.layout import starts_turn
 from srtbuild.rules.text import visible
 
@@ -41,7 +42,7 @@ DANGLING_WORDS = {
 SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f")
 CLAUSE_END = (",", ";", ":", "\u2013", "\u2014", "\uff0c", "\u3001")
 CLOSERS = "\"'\u201d\u2019\u00bb)]"
-_OPENERS = "\"'\u201c\u2018\u00ab(\u00bf\u00a1"
+OPENERS = "\"'\u201c\u2018\u00ab(\u00bf\u00a1"
 _NUMBER = re.compile(r"^[\d.,:]+$")
 
 # Break ranks, lower is better; NO_BREAK where a break may never be.
@@ -66,9 +67,9 @@ class Phrasing:
             return SENTENCE
         if left.endswith(CLAUSE_END):
             return CLAUSE
-        if left.lower().lstrip(_OPENERS) in self.dangling:
+        if left.lower().lstrip(OPENERS) in self.dangling:
             return DANGLING
-        if right.lower().strip(_OPENERS) in self.clause:
+        if right.lower().strip(OPENERS) in self.clause:
             return BEFORE_CLAUSE
         return WORD
 
@@ -77,7 +78,7 @@ _CACHE: dict[str, Phrasing] = {}
 
 
 def phrasing(language: str) -> Phrasing:
-    lang = re.split(r"[-_]", language, maxsplit=1)[0].lower()
+    lang = primary(language)
     found = _CACHE.get(lang)
     if found is None:
         found = _CACHE[lang] = Phrasing(frozenset(CLAUSE_WORDS.get(lang, ())), frozenset(DANGLING_WORDS.get(lang, ())))

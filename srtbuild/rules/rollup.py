@@ -36,10 +36,6 @@ OPTIONS = (
 )
 
 
-def check(options: dict) -> tuple[str, str] | None:
-    return None
-
-
 def _key(line: str) -> str:
     return " ".join(visible(line).split()).casefold()
 
@@ -53,47 +49,41 @@ def _carries(first: list[str], second: list[str]) -> bool:
     return len(second) >= 2 and bool(first) and second[0] == first[-1]
 
 
-def _flash(cue: Cue, keys: list[str], around: list[list[str]], max_flash: int) -> bool:
-    if not keys or cue.end - cue.start > max_flash:
-        return False
-    return any(all(k in near for k in keys) for near in around if near)
-
-
-def _rolling_pairs(cues: list[Cue], keys: list[list[str]], max_flash: int) -> list[int]:
+def _rolling_pairs(cues: list[Cue], max_flash: int) -> list[int]:
+    """For each pair of neighbours: 2 when a repeated line shows a roll (a carried line, a
+    flash repeating a neighbour), 1 when only their times overlap by more than half, else
+    0. A cue's lines are compared only where the times or the line breaks allow a roll:
+    most files have none, and then the rule costs one pass over the times."""
     n = len(cues)
-    flash = [_flash(cues[i], keys[i], [keys[i - 1] if i else [], keys[i + 1] if i + 1 < n else []], max_flash)
-             for i in range(n)]
+    cache: dict[int, list[str]] = {}
+
+    def keys(i: int) -> list[str]:
+        if i not in cache:
+            cache[i] = _keys(cues[i])
+        return cache[i]
+
+    def flash(i: int) -> bool:
+        if cues[i].end - cues[i].start > max_flash or not keys(i):
+            return False
+        around = [keys(k) for k in (i - 1, i + 1) if 0 <= k < n]
+        return any(all(k in near for k in keys(i)) for near in around if near)
+
     pairs = []
     for i in range(n - 1):
         a, b = cues[i], cues[i + 1]
-        duration = a.end - a.start
-        # Cues that start together are one moment written twice, not a roll.
-        overlapping = (duration > 0 and a.end - b.start > duration / 2 and b.start > a.start
-                       and bool(keys[i]) and bool(keys[i + 1]))
         if a.line == b.line and a.line:
             pairs.append(0)  # parts of one cue that split cut: never a roll
             continue
-        # 2: a repeated line shows the roll; 1: only the times overlap; 0: not rolling
-        pairs.append(2 if _carries(keys[i], keys[i + 1]) or flash[i] or flash[i + 1] else 1 if overlapping else 0)
-    return pairs
-
-
-def _may_roll(cues: list[Cue], max_flash: int) -> bool:
-    """A cheap look for any of the three signs, before the lines are compared properly:
-    most files have none, and the rule then costs one pass over the times."""
-    for a, b in zip(cues, cues[1:]):
-        if a.line == b.line and a.line:
+        carried = "\n" in b.text and _carries(keys(i), keys(i + 1))
+        if carried or flash(i) or flash(i + 1):
+            pairs.append(2)
             continue
-        if b.end - b.start <= max_flash or a.end - a.start <= max_flash:
-            return True
-        if b.start > a.start and a.end - b.start > (a.end - a.start) / 2:
-            return True
-        if "\n" in b.text:
-            first = b.text.split("\n", 1)[0]
-            last = a.text.rsplit("\n", 1)[-1]
-            if _key(first) == _key(last):
-                return True
-    return False
+        duration = a.end - a.start
+        # Cues that start together are one moment written twice, not a roll.
+        overlapping = (duration > 0 and a.end - b.start > duration / 2 and b.start > a.start
+                       and bool(keys(i)) and bool(keys(i + 1)))
+        pairs.append(1 if overlapping else 0)
+    return pairs
 
 
 def _runs(pairs: list[int], min_run: int) -> list[tuple[int, int]]:
@@ -144,10 +134,9 @@ def _pop_on(run: list[Cue], max_flash: int) -> list[Cue]:
 
 
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    if len(cues) < 2 or not _may_roll(cues, options["max_flash_ms"]):
+    if len(cues) < 2:
         return cues
-    keys = [_keys(c) for c in cues]
-    runs = _runs(_rolling_pairs(cues, keys, options["max_flash_ms"]), options["min_run"])
+    runs = _runs(_rolling_pairs(cues, options["max_flash_ms"]), options["min_run"])
     if not runs:
         return cues
     out: list[Cue] = []

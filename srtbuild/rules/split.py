@@ -22,21 +22,21 @@ from __future__ import annotations
 
 import re
 
-from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import bilingual, join, reading_chars, tokenize, turn_lines, turns, width
+from srtbuild.rules.base import Context, Option, limit
+from srtbuild.rules.layout import bilingual, join, lines_for, reading_chars, tokenize, turn_lines, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, WORD, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
 
 NAME = "split"
 DOC = "Cues that need more than max_lines lines of max_line_length, or last longer than max_duration_ms, split into the fewest cues that fit, at sentence ends, clause punctuation or before conjunctions; time shared by characters, tags closed and reopened."
 OPTIONS = (
-    Option("max_line_length", "int", 42, "characters a line (as wrap)", 1, 10_000),
-    Option("max_lines", "int", 2, "lines a cue (as wrap)", 1, 1000),
-    Option("max_duration_ms", "int", 7000, "longest a cue may last before it is split for time", 1, 3_600_000),
-    Option("min_gap_ms", "int", 83, "gap left between the parts of a split cue", 0, 60_000),
-    Option("min_duration_ms", "int", 833, "parts are cut so that none is on screen less than this where possible", 0, 3_600_000),
+    limit("max_line_length", "characters a line (as wrap)"),
+    limit("max_lines", "lines a cue (as wrap)"),
+    limit("max_duration_ms", "longest a cue may last before it is split for time"),
+    limit("min_gap_ms", "gap left between the parts of a split cue"),
+    limit("min_duration_ms", "parts are cut so that none is on screen less than this where possible"),
     Option("min_chars", "int", 20, "a cue is split for time only if every part keeps this many characters", 1, 10_000),
-    Option("max_cps", "number", 20, "reading speed the next cue keeps when it lends time to short parts (as timing)", 1, 1000),
+    limit("max_cps", "reading speed the next cue keeps when it lends time to short parts (as timing)"),
 )
 
 # Cost of a cut by its rank (srtbuild.rules.phrasing); balance adds to it (see _parts).
@@ -45,10 +45,6 @@ _BALANCE = 3.0
 _SHORT = 8.0  # a part that would be on screen less than min_duration_ms
 _ASS_LEAD = re.compile(r"\A(?:\{\\[^{}]*\})+")
 _FORMAT = re.compile(r"<(/?)(i|b|u|font)\b([^<>]*)>", re.IGNORECASE)
-
-
-def check(options: dict) -> tuple[str, str] | None:
-    return None
 
 
 def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, max_chars: int,
@@ -200,7 +196,7 @@ def _needs_split(text: str, duration: int, max_len: int, max_lines: int, max_dur
         return False
     if long:
         return True
-    return sum(turn_lines(t, max_len) for t in turns(text)) > max_lines
+    return lines_for(text, max_len) > max_lines
 
 
 def _times(start: int, end: int, pieces: list[str], gap: int, min_dur: int) -> list[tuple[int, int]]:

@@ -24,17 +24,17 @@ changes nothing.
 
 from __future__ import annotations
 
-from srtbuild.rules.base import Context, Option
-from srtbuild.rules.layout import position, reading_chars
+from srtbuild.rules.base import Context, limit
+from srtbuild.rules.layout import positions, reading_chars
 from srtbuild.subtitles.model import Cue
 
 NAME = "timing"
 DOC = "End-before-start and zero durations repaired, out-of-order cues sorted, overlaps shared between the two cues by text length, durations raised to min_duration_ms and the reading time at max_cps where there is free time, capped at max_duration_ms only when the text stays readable, gaps under min_gap_ms opened."
 OPTIONS = (
-    Option("min_duration_ms", "int", 833, "shortest duration a cue is raised to when there is room", 0, 3_600_000),
-    Option("max_duration_ms", "int", 7000, "longest duration a cue may keep when its text stays readable", 1, 3_600_000),
-    Option("min_gap_ms", "int", 83, "smallest gap between two cues (2 frames at 24 fps)", 0, 60_000),
-    Option("max_cps", "number", 20, "reading speed, characters a second, that ends are extended toward", 1, 1000),
+    limit("min_duration_ms", "shortest duration a cue is raised to when there is room"),
+    limit("max_duration_ms", "longest duration a cue may keep when its text stays readable"),
+    limit("min_gap_ms", "smallest gap between two cues (2 frames at 24 fps)"),
+    limit("max_cps", "reading speed, characters a second, that ends are extended toward"),
 )
 
 __all__ = ["apply", "reading_chars"]
@@ -137,13 +137,25 @@ def _yield_to_nested(cues: list[Cue], gap: int, min_dur: int) -> bool:
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     # Cues placed elsewhere on screen (`{\\an8}` signs over dialogue) do not compete for
     # time with the others: each position is timed as its own track.
-    places = {position(c.text) for c in cues}
-    if len(places) <= 1:
+    places = positions(cues)
+    if places is None or len(set(places)) == 1:
         return _track(cues, options, ctx)
     timed: list[Cue] = []
-    for place in sorted(places):
-        timed.extend(_track([c for c in cues if position(c.text) == place], options, ctx))
+    for place in sorted(set(places)):
+        timed.extend(_track([c for c, at in zip(cues, places) if at == place], options, ctx))
     return sorted(timed, key=lambda c: c.start)
+
+
+def _in_order(cues: list[Cue], record) -> list[Cue]:
+    """The cues sorted by start (stable: equal starts keep file order), each moved one
+    recorded as a correction."""
+    if all(cues[i].start <= cues[i + 1].start for i in range(len(cues) - 1)):
+        return cues
+    order = sorted(cues, key=lambda c: c.start)
+    for i, cue in enumerate(order):
+        if cue is not cues[i]:
+            record(NAME, cue.line)
+    return order
 
 
 def _track(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
@@ -153,18 +165,9 @@ def _track(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     cps = float(options["max_cps"])
     record = ctx.changes.record
 
-    if any(cues[i].start > cues[i + 1].start for i in range(len(cues) - 1)):
-        order = sorted(cues, key=lambda c: c.start)  # stable: equal starts keep file order
-        for i, cue in enumerate(order):
-            if cue is not cues[i]:
-                record(NAME, cue.line)
-        cues = order
+    cues = _in_order(cues, record)
     if _yield_to_nested(cues, gap, min_dur):
-        order = sorted(cues, key=lambda c: c.start)
-        for i, cue in enumerate(order):
-            if cue is not cues[i]:
-                record(NAME, cue.line)
-        cues = order
+        cues = _in_order(cues, record)
 
     count = len(cues)
     chars = [reading_chars(c.text) for c in cues]

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from srtbuild.rules import capitalization
 from srtbuild.rules.base import Context, Option, fix_texts
+from srtbuild.languages import primary
 from srtbuild.rules.phrasing import DANGLING_WORDS
 from srtbuild.rules.text import has_words, tidy, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
@@ -119,26 +120,27 @@ def _markers() -> dict[str, frozenset[str]]:
             for lang, words in lists.items()}
 
 
-def reads_as(text: str, language: str, ignore: tuple[str, ...] = ()) -> bool:
-    """Does the text hold a common word of `language` (an article, a pronoun, a
+def _spoken(text: str, ignore: tuple[str, ...]) -> list[str]:
+    return [w for w in (w.lower() for w in _WORDS.findall(visible(text))) if w not in ignore]
+
+
+def reads_as(words: list[str], language: str) -> bool:
+    """Do the words hold a common word of `language` (an article, a pronoun, a
     preposition)? True where nothing tells otherwise: a language without a word list, or
-    a text with no words but the `ignore`d ones."""
-    common = frozenset(DANGLING_WORDS.get(language.split("-")[0].split("_")[0].lower(), ()))
-    words = [w for w in (w.lower() for w in _WORDS.findall(visible(text))) if w not in ignore]
+    no words at all."""
+    common = frozenset(DANGLING_WORDS.get(primary(language), ()))
     if not common or not words:
         return True
     return any(w in common for w in words)
 
 
-def foreign(text: str, language: str, ignore: tuple[str, ...] = ()) -> bool:
-    """Does the text read as another language than `language`: more of another listed
-    language's own common words than of its own, the `ignore`d ones aside? (A German
-    line in an English file.)"""
+def foreign(words: list[str], language: str) -> bool:
+    """Do the words read as another language than `language`: more of another listed
+    language's own common words than of its own? (A German line in an English file.)"""
     markers = _markers()
-    own = markers.get(language.split("-")[0].split("_")[0].lower())
+    own = markers.get(primary(language))
     if own is None:
         return False
-    words = [w for w in (w.lower() for w in _WORDS.findall(visible(text))) if w not in ignore]
     mine = sum(w in own for w in words)
     return any(sum(w in theirs for w in words) > mine for lang, theirs in markers.items() if theirs is not own)
 
@@ -147,15 +149,16 @@ def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers
     out: list[str] = []
     pos = 0
     capitalize_at: list[int] = []
-    lang = language.split("-")[0].split("_")[0].lower()
+    lang = primary(language)
     other: bool | None = None
     native = True
     for m in pattern.finditer(text):
         if lang in _WORD_IN.get(m.group(2).lower(), ()):
             continue  # a word of this language: German "um zu", Portuguese "um livro"
         if other is None:
-            other = foreign(text, language, fillers)
-            native = reads_as(text, language, fillers)
+            words = _spoken(text, fillers)  # the line's words, its fillers aside
+            other = foreign(words, language)
+            native = reads_as(words, language)
         if other or (not native and not (m.group(1) or m.group(3))):
             # A line in another language ("beeilen, um den Zug"), or a bare filler in a line
             # with no common word of the language ("Ele comprou um livro"): a word there.
@@ -185,7 +188,7 @@ class RepeatedWords:
     @staticmethod
     def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
         allow = frozenset(w.lower() for w in options["allow"])
-        if ctx.language.split("-")[0].split("_")[0].lower() in REDUPLICATING:
+        if primary(ctx.language) in REDUPLICATING:
             return cues
         marked = sum(1 for c in cues if _VIETNAMESE.search(c.text))
         if marked and marked * 10 >= len(cues):

@@ -13,7 +13,7 @@ with the length of the text: each break position looks back at most one line.
 
 from __future__ import annotations
 
-from srtbuild.rules.base import Context, Option
+from srtbuild.rules.base import Context, limit
 from srtbuild.rules.layout import bilingual, join, join_lines, tokenize, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, Phrasing, phrasing
 from srtbuild.subtitles.model import Cue
@@ -21,8 +21,8 @@ from srtbuild.subtitles.model import Cue
 NAME = "wrap"
 DOC = "Lines re-broken to at most max_line_length characters and max_lines lines, balanced, preferring breaks after punctuation, never inside a tag; short two-line cues that fit on one line joined."
 OPTIONS = (
-    Option("max_line_length", "int", 42, "characters a line", 1, 10_000),
-    Option("max_lines", "int", 2, "lines a cue", 1, 1000),
+    limit("max_line_length", "characters a line"),
+    limit("max_lines", "lines a cue"),
 )
 
 _INF = float("inf")
