@@ -168,8 +168,8 @@ def test_words_are_kept_except_fillers_and_stutters(path):
 def test_every_cue_is_shown_when_its_words_were(path):
     built = build(path)
     source, out, fields = built
-    if fields["checks_before"].get("bad_timing"):
-        return  # untimed sources: no time to keep
+    if all(s.end <= s.start for s in source):
+        pytest.skip("an untimed file (every cue ends where it starts): timing lays it out from scratch")
     holders: dict[str, list] = {}
     for s in source:
         for word in set(_words([s])):
@@ -178,7 +178,10 @@ def test_every_cue_is_shown_when_its_words_were(path):
         first = _words([cue])[:1]
         if not first:
             continue
-        assert any(s.start < cue.end and s.end > cue.start for s in holders.get(first[0], ())), (cue.line, cue.text)
+        # A source cue that ends before it starts has no span: timing gives it one from its
+        # start, up to the longest a cue may last.
+        assert any(s.start < cue.end and (s.end if s.end > s.start else s.start + MAX_DUR) > cue.start
+                   for s in holders.get(first[0], ())), (cue.line, cue.text)
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
@@ -186,7 +189,7 @@ def test_rollup_leaves_files_without_rolling_captions_alone(path):
     try:
         doc = read_bytes(path.read_bytes(), str(path))
     except SubtitleError:
-        return
+        pytest.skip("the reader refuses this file")
     ctx = Context()
     out = RULES["rollup"].apply([c.copy() for c in doc.cues], defaults("rollup"), ctx)
     assert out == doc.cues and not ctx.changes.total
