@@ -69,19 +69,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file pattern, repeatable (default: the config's patterns, else *.srt)")
     b.add_argument("--recursive", action=argparse.BooleanOptionalAction, default=None,
                    help="look in subfolders (default: yes)")
-    b.add_argument("-j", "--parallel", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    b.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="leave out matching files or folders, repeatable (default: the config's exclude)")
+    b.add_argument("-j", "--parallel", type=int, default=None, metavar="N",
+                   help="worker processes (default: batch.jobs, else one per CPU available)")
     mode = b.add_mutually_exclusive_group()
     mode.add_argument("--incremental", dest="force", action="store_false", help="only what changed (default)")
     mode.add_argument("--force", dest="force", action="store_true", help="process every file")
-    b.add_argument("--stop-on-error", action="store_true", help="start no new file after the first failure")
-    b.add_argument("--dry-run", action="store_true", help="list what would be processed and why; change nothing")
+    b.add_argument("--stop-on-error", action=argparse.BooleanOptionalAction, default=None,
+                   help="start no new file after the first failure (default: batch.stop_on_error, else no)")
+    b.add_argument("--dry-run", action="store_true",
+                   help="list what would be processed and why, with an estimate of time and space; change nothing")
     b.add_argument("--export-report", metavar="FILE", help="also write the report here (- for stdout)")
     b.add_argument("--export-format", choices=("json", "csv", "md", "html"),
                    help="format of --export-report (default: from its extension, else json)")
+    b.add_argument("--timeout", dest="timeout_s", type=float, metavar="SECONDS",
+                   help="stop a file that takes longer (default: batch.timeout_s, else 300)")
+    b.add_argument("--max-memory", dest="max_memory_mb", type=int, metavar="MB",
+                   help="memory of the whole run past which fewer files run at once (default: 80%% of the machine)")
+    b.add_argument("--progress", choices=("auto", "live", "plain", "json"),
+                   help="live block on a terminal, plain lines for logs, JSON lines for tools (default: auto)")
+    b.add_argument("--progress-interval", dest="progress_interval_s", type=float, metavar="SECONDS",
+                   help="redraw the live block this often; logs get a line every 20 (default: 0.5)")
+    b.add_argument("--color", choices=("auto", "always", "never"),
+                   help="colour on stderr (default: auto, on a terminal unless NO_COLOR or TERM=dumb)")
     noise = b.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="a line for every processed file")
     noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
-    b.set_defaults(func=cmd_batch, force=False)
+    b.set_defaults(func=cmd_batch, force=None)
 
     c = sub.add_parser("compare", help="what changed between two report.json files")
     c.add_argument("old", metavar="OLD_REPORT")
@@ -153,18 +168,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     opts = BatchOptions(
         input=args.input, output=args.output, config=args.config, patterns=args.patterns or [],
-        recursive=args.recursive, parallel=args.parallel, force=args.force,
+        recursive=args.recursive, exclude=args.exclude, parallel=args.parallel, force=args.force,
         stop_on_error=args.stop_on_error, dry_run=args.dry_run, export_report=args.export_report,
-        export_format=args.export_format or _format_of(args.export_report),
+        export_format=args.export_format, timeout_s=args.timeout_s, max_memory_mb=args.max_memory_mb,
+        progress=args.progress, progress_interval_s=args.progress_interval_s, color=args.color,
         verbosity=2 if args.verbose else 0 if args.quiet else 1,
     )
     return run_batch(opts)
-
-
-def _format_of(target: str | None) -> str:
-    """An export's format from its file name: `report.csv` is CSV, `-` and the rest JSON."""
-    suffix = os.path.splitext(target or "")[1].lower().lstrip(".")
-    return {"csv": "csv", "md": "md", "markdown": "md", "html": "html", "htm": "html"}.get(suffix, "json")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

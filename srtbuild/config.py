@@ -45,7 +45,26 @@ TOP_LEVEL: dict[str, tuple[str, Any]] = {
     "memory_limit_mb": ("optional_int", None),
     "max_dropped_share": ("number", 0.05),
     "report": ("report", None),
+    "batch": ("batch", None),
 }
+# How a run goes, not what it makes: read by `srtbuild batch` and by a dodo.py, overridden
+# by command-line flags, and outside the settings digest (editing them rebuilds nothing).
+BATCH: dict[str, tuple[str, Any]] = {
+    "jobs": ("optional_int", None),  # None: the CPUs this process may use
+    "stop_on_error": ("bool", False),
+    "incremental": ("bool", True),
+    "patterns": ("str_list", None),
+    "recursive": ("bool", None),
+    "exclude": ("str_list", None),
+    "export_report": ("optional_str", None),
+    "export_format": ("optional_str", None),
+    "progress_interval_s": ("number", 0.5),
+    "max_memory_mb": ("optional_int", None),  # None: most of the machine's memory
+    "timeout_s": ("number", None),
+}
+# Keys `batch:` shares with the top level, where older files have them: kept working there.
+BATCH_AT_TOP = ("patterns", "recursive", "exclude", "timeout_s")
+EXPORT_FORMATS = ("json", "csv", "md", "html")
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
 # Settings that only the report reads: changing them rebuilds no file.
 REPORT = {"worst_files": 10, "history": 20}
@@ -81,6 +100,9 @@ class Settings:
     memory_limit_mb: int | None = None  # per helper, beyond what it starts with; None: automatic
     max_dropped_share: float = 0.05  # a file that loses more of its cues to the reader fails
     report: dict = field(default_factory=lambda: dict(REPORT))
+    # jobs, stop_on_error, incremental, export_report, export_format, progress_interval_s,
+    # max_memory_mb (patterns, recursive, exclude and timeout_s are the attributes above)
+    batch: dict = field(default_factory=lambda: {k: v for k, (_, v) in BATCH.items() if k not in BATCH_AT_TOP})
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def processing(self) -> dict:
@@ -367,6 +389,29 @@ def _share_limits(steps: list[tuple[str, dict]], given_keys: list[set]) -> None:
                 options[key] = owners[owner][0][key]
 
 
+def _batch(checker: _Checker, raw: Any, top: dict, settings: Settings) -> None:
+    given = checker.mapping(("batch",), raw, BATCH)
+    for name, val in given.items():
+        keys = ("batch", name)
+        if name in top and name in BATCH_AT_TOP:
+            checker.fail(keys, f"set both here and at the top level ({name}:); keep one", at_key=True)
+        val = checker.value(keys, val, BATCH[name][0])
+        if name == "jobs" and val is not None and not 1 <= val <= 1024:
+            checker.fail(keys, f"expected 1 to 1,024 worker processes (or null: one per CPU), got {_short(val)}")
+        if name == "progress_interval_s" and not 0.05 <= val <= 3600:
+            checker.fail(keys, f"expected 0.05 to 3,600 seconds, got {_short(val)}")
+        if name == "max_memory_mb" and val is not None and not 1 <= val <= 1 << 24:
+            checker.fail(keys, f"expected 1 to 16,777,216 (MB), or null, got {_short(val)}")
+        if name == "export_format" and val is not None and val not in EXPORT_FORMATS:
+            checker.fail(keys, f"expected one of {', '.join(EXPORT_FORMATS)}, got {_short(val)}")
+        if name == "export_report" and val is not None and not val.strip():
+            checker.fail(keys, "expected a file name (or - for stdout), got an empty string")
+        if name in BATCH_AT_TOP:
+            setattr(settings, name, val)
+        else:
+            settings.batch[name] = val
+
+
 def parse_config(text: str, path: str, root: Path) -> Settings:
     data, node = _load_yaml(text, path)
     checker = _Checker(path, node)
@@ -393,6 +438,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 if val < 0:
                     checker.fail((key, name), f"expected zero or more, got {val!r}")
                 settings.report[name] = val
+        elif kind == "batch":
+            _batch(checker, raw, data, settings)
         elif kind == "output_format":
             given = checker.mapping((key,), raw, OUTPUT_FORMAT)
             for name, val in given.items():
@@ -404,7 +451,8 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
     if not 0 <= settings.max_dropped_share <= 1:
         checker.fail(("max_dropped_share",), f"expected a share from 0 to 1, got {_short(settings.max_dropped_share)}")
     if not 0 < settings.timeout_s <= 7 * 86400:
-        checker.fail(("timeout_s",), f"expected a positive number of seconds, at most a week, got {_short(settings.timeout_s)}")
+        where = ("batch", "timeout_s") if "timeout_s" in (data.get("batch") or {}) else ("timeout_s",)
+        checker.fail(where, f"expected a positive number of seconds, at most a week, got {_short(settings.timeout_s)}")
     q = settings.quality
     if q["min_duration_ms"] > q["max_duration_ms"]:
         key = "min_duration_ms" if "min_duration_ms" in (data.get("quality") or {}) else "max_duration_ms"

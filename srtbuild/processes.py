@@ -230,6 +230,23 @@ def default_memory_limit_mb(jobs: int) -> int:
     """How much more memory each helper may take by default: half of the machine, shared
     by the helpers that may run at once (`jobs`, else one per CPU), and at least 256 MB.
     A file that needs more fails alone instead of taking the machine down."""
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    jobs = jobs if jobs > 0 else available_cpus()
     total = machine_memory_mb() or 4096
     return max(256, total // (2 * jobs))
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask (taskset, a batch scheduler),
+    lowered to a container's CPU quota (cgroup v2 `cpu.max`) where one is set."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as fh:
+            quota, period = fh.read().split()[:2]
+        if quota != "max" and int(period) > 0:
+            cpus = min(cpus, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)

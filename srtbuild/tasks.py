@@ -15,7 +15,7 @@ from typing import Iterator
 
 from srtbuild.config import load_settings
 from srtbuild.engine.isolation import WorkerWatch, stopping
-from srtbuild.engine.project import plan
+from srtbuild.engine.project import plan, run_options
 from srtbuild.engine.state import guard_state, lock_for
 from srtbuild.engine.tasks import doit_config, process_tasks, report_task
 from srtbuild.errors import SrtbuildError
@@ -34,6 +34,7 @@ def dodo(namespace: dict) -> None:
     try:
         settings = load_settings(config if config.is_file() else None, start=here)
         build = plan(settings, base=here)
+        build.options = run_options(settings)
         # Taken now, held until doit exits: a busy or unwritable output folder is one line
         # and exit 2 here, as with `srtbuild batch`, before doit opens anything.
         state_file = str(build.where.absolute(build.where.state_file))

@@ -119,7 +119,7 @@ def test_a_corrupt_file_fails_alone_is_reported_and_retried_alone(tmp_path: Path
 
 def test_stop_on_error_starts_no_new_file_and_still_writes_the_report(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a-broken.srt": BAD, "b.srt": GOOD, "c.srt": GOOD})
-    run = batch(repo, "--stop-on-error")
+    run = batch(repo, "--stop-on-error", "-j", "1")  # one at a time: no other file is in flight
     assert run.returncode == 1
     rep = report(repo)
     assert rep["totals"]["failed"] == 1 and rep["totals"]["succeeded"] == 0 and rep["totals"]["pending"] == 2

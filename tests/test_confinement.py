@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -198,23 +199,50 @@ def test_a_read_only_output_folder_is_one_line_without_advice_to_delete_the_stat
             folder.chmod(0o755)
 
 
-@linux
-def test_a_full_disk_stops_the_run_with_one_line(tmp_path: Path) -> None:
-    from bench.corpus import lecture
-
+def _small_disk(folder: Path, options: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root")
-    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 600) for i in range(30)})
-    (repo / "build").mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(repo / "build")]).returncode:
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)]).returncode:
         pytest.skip("cannot mount a tmpfs here")
+
+
+@linux
+def test_a_disk_too_small_for_the_run_is_refused_before_any_file_starts(tmp_path: Path) -> None:
+    from bench.corpus import lecture
+
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 600) for i in range(30)})
+    _small_disk(repo / "build", "size=600k")
+    try:
+        for command in (build_cmd("batch", "lectures", "build"), [sys.executable, "-m", "doit"]):
+            run = run_alone(command, cwd=repo)
+            assert run.returncode == 2, run.stderr
+            assert run.stderr.count("\n") == 1 and "not enough free space to start" in run.stderr, run.stderr
+            assert "30 files need about" in run.stderr and re.search(r"[kM]B free", run.stderr)
+            assert not list((repo / "build").glob("*.srt"))  # nothing was started
+        dry = run_alone(build_cmd("batch", "lectures", "build", "--dry-run"), cwd=repo)
+        assert dry.returncode == 0 and "not enough free space" in dry.stderr and "estimate:" in dry.stdout
+    finally:
+        subprocess.run(["umount", "-l", str(repo / "build")])
+    again = batch(repo)  # with room again, it runs
+    assert again.returncode == 0, again.stderr
+    assert report(repo)["totals"]["succeeded"] == 30
+
+
+@linux
+def test_a_disk_that_fills_up_during_the_run_stops_it_with_one_line(tmp_path: Path) -> None:
+    from bench.corpus import lecture
+
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 600) for i in range(30)})
+    # Room enough, but few files: the file system runs out of inodes (ENOSPC) halfway.
+    _small_disk(repo / "build", "size=20m,nr_inodes=40")
     try:
         run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo)
         assert run.returncode in (1, 2), run.stderr
         assert "Traceback" not in run.stderr and "internal error" not in run.stderr
         assert "No space left on device" in run.stderr and "the run stops" in run.stderr
         errors = [line for line in run.stderr.splitlines() if ": error: " in line]
-        assert len(errors) <= 2, run.stderr  # not one line per remaining file
+        assert len(errors) <= 3, run.stderr  # not one line per remaining file
     finally:
         subprocess.run(["umount", "-l", str(repo / "build")])
     # With room again, the next run builds the rest.

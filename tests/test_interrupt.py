@@ -145,7 +145,7 @@ def _alive(pid: int) -> bool:
 def test_a_worker_killed_mid_file_fails_that_file_and_the_run_completes(tmp_path: Path) -> None:
     files = {"a-long.srt": lectures(1, 15000)["course0/lecture000.srt"], **lectures(5, 50)}
     repo = make_repo(tmp_path / "repo", files)
-    run = start(repo)
+    run = start(repo, "-j", "1")  # one worker, the main process: its child is the helper
     # The long file is first in order and takes seconds: its worker is the one alive now.
     wait_for(lambda: any(_alive(c) for c in children(run.pid)))
     victim = next(c for c in children(run.pid) if _alive(c))

@@ -6,46 +6,57 @@ state a dodo.py gets), after srtbuild.engine.uptodate has picked the sources doi
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, TextIO
 
-from srtbuild.config import Settings, find_config, load_settings
-from srtbuild.confined import OutputRoot, write_atomic
+from srtbuild.config import EXPORT_FORMATS, Settings, find_config, load_settings
+from srtbuild.confined import OutputRoot
 from srtbuild.engine.isolation import stopping
-from srtbuild.engine.project import Build, plan
+from srtbuild.engine.preflight import NoSpace, check_space, megabytes, survey
+from srtbuild.engine.project import Build, plan, run_options
 from srtbuild.engine.state import OutputUnwritable, check_state, guard_state, lock_for
 from srtbuild.engine.uptodate import REFRESH, outdated
 from srtbuild.errors import SrtbuildError, UsageError
 from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
-from srtbuild.reports.report import LAST_RUN, failure_note, render, write_reports
+from srtbuild.reports.display import duration, json_line
+from srtbuild.reports.export import export_text, write_export
+from srtbuild.reports.report import LAST_RUN, failure_note, write_reports
 
-EXPORT_FORMATS = ("json", "csv", "md", "html")
 _MAX_WORKER_LOSSES = 3
 
 
 @dataclass
 class BatchOptions:
+    """The command line of `srtbuild batch`. None: not given, srtbuild.yaml's `batch:`
+    section (or its default) decides."""
+
     input: str
     output: str
     config: str | None = None
     patterns: list[str] = field(default_factory=list)
     recursive: bool | None = None
-    parallel: int = 1
-    force: bool = False
-    stop_on_error: bool = False
+    exclude: list[str] | None = None
+    parallel: int | None = None
+    force: bool | None = None
+    stop_on_error: bool | None = None
     dry_run: bool = False
     export_report: str | None = None
-    export_format: str = "json"
+    export_format: str | None = None
+    timeout_s: float | None = None
+    max_memory_mb: int | None = None
+    progress_interval_s: float | None = None
+    progress: str | None = None
+    color: str | None = None
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
 
 
@@ -55,18 +66,28 @@ def make_build(opts: BatchOptions) -> Build:
             raise UsageError(f"{name} is empty; give a folder (use . for the current one)")
     if opts.export_report is not None and not opts.export_report.strip():
         raise UsageError("--export-report: give a file name, or - for stdout")
-    if opts.parallel < 1:
+    if opts.parallel is not None and opts.parallel < 1:
         raise UsageError(f"-j/--parallel: expected 1 or more processes, got {opts.parallel}")
-    if opts.export_format not in EXPORT_FORMATS:
+    if opts.export_format is not None and opts.export_format not in EXPORT_FORMATS:
         raise UsageError(f"--export-format: expected one of {', '.join(EXPORT_FORMATS)}, got {opts.export_format!r}")
+    for flag, value, low, high in (("--timeout", opts.timeout_s, 0.001, 7 * 86400),
+                                   ("--max-memory", opts.max_memory_mb, 1, 1 << 24),
+                                   ("--progress-interval", opts.progress_interval_s, 0.05, 3600)):
+        if value is not None and not low <= value <= high:
+            raise UsageError(f"{flag}: expected {low:g} to {high:,}, got {value:g}")
     settings = settings_for(opts.config, Path(opts.input))
+    if opts.timeout_s is not None:
+        settings.timeout_s = opts.timeout_s  # not in the digest: a longer wait rebuilds nothing
     # Paths in the state are relative to the folder of the srtbuild.yaml in use, or to the
     # input folder without one: never to the current folder, which changes between runs.
     base = Path(settings.root) if settings.path else Path(opts.input).resolve()
     build = plan(settings, os.path.abspath(opts.input), os.path.abspath(opts.output),
-                 opts.patterns or None, opts.recursive, base=base)
-    build.stop_on_error = opts.stop_on_error
-    build.parallel = opts.parallel
+                 opts.patterns or None, opts.recursive, base=base, exclude=opts.exclude)
+    build.options = run_options(
+        settings, jobs=opts.parallel, force=opts.force, stop_on_error=opts.stop_on_error,
+        export_report=opts.export_report, export_format=opts.export_format,
+        progress_interval_s=opts.progress_interval_s, max_memory_mb=opts.max_memory_mb,
+        progress=opts.progress, color=opts.color, verbosity=opts.verbosity)
     return build
 
 
@@ -114,21 +135,22 @@ def _stop_signals() -> Iterator[None]:
 def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     build = make_build(opts)
-    if opts.verbosity >= 2:
+    options = build.options
+    if options.verbosity >= 2:
         config = build.config_file
-        print(f"srtbuild: settings from {config}" if config else "srtbuild: default settings (no srtbuild.yaml found)",
-              file=sys.stderr)
+        _say(build, f"srtbuild: settings from {config}" if config else
+             "srtbuild: default settings (no srtbuild.yaml found)")
     if not build.sources and not build.unlisted:
         patterns = ", ".join(opts.patterns or build.settings.patterns)
-        print(f"srtbuild: warning: no file in {build.shown(build.where.input)} matches {patterns}", file=sys.stderr)
+        _say(build, f"srtbuild: warning: no file in {build.shown(build.where.input)} matches {patterns}", "warning")
     if opts.dry_run:
-        return dry_run(build, opts.force, out)
+        return dry_run(build, options.force, out)
     state_file = str(build.where.absolute(build.where.state_file))
     guard_state(state_file)  # OUTPUT/.srtbuild made, and no link where SQLite would follow it
     lock = lock_for(state_file)
     lock.acquire()
     try:
-        if opts.force:  # without it the up-to-date check reads the state first, and says so
+        if options.force:  # without it the up-to-date check reads the state first, and says so
             check_state(state_file)  # in one line, here, rather than through doit
     except SrtbuildError:
         lock.release()
@@ -143,19 +165,26 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
         with _in_folder(build.where.base), _stop_signals():
             lost = 0
             while True:
-                selected = [src for src, _ in outdated(build, opts.force and not lost)]
+                force = options.force and not lost
+                found = outdated(build, force)
+                selected = [src for src, _ in found]
                 if not selected:
                     # Nothing to process: of doit's tasks only `report` would run. Its
                     # action is run here, without loading doit at all.
-                    code = _report_only(build, opts.verbosity)
+                    code = _report_only(build)
                     break
+                # Doit finds the ones whose mtime alone moved up to date (and stores it).
+                todo = [src for src, why in found if why != REFRESH]
+                work = survey(build, todo, len(build.sources) - len(todo))
+                if not lost:
+                    check_space(work, build.shown(build.where.output))
                 from srtbuild.engine.embed import (  # doit is loaded only when there is work
                     WorkerLost,
                     run_doit,
                 )
 
                 try:
-                    code = run_doit(build, selected, opts.parallel, opts.force and not lost, opts.verbosity)
+                    code = run_doit(build, selected, force, work)
                 except KeyboardInterrupt:
                     interrupted = True
                     code = 130
@@ -165,7 +194,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     lost += 1
                     if lost > _MAX_WORKER_LOSSES:
                         raise SrtbuildError(f"{exc}; {lost} times: giving up (run again to resume)") from None
-                    print(f"srtbuild: {exc}; starting the files not finished again", file=sys.stderr)
+                    _say(build, f"srtbuild: {exc}; starting the files not finished again", "warning")
                     continue
                 break
             root = OutputRoot(build.where.absolute(build.where.output))
@@ -180,26 +209,34 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 raise OutputUnwritable(f"cannot write the reports ({exc.strerror or exc}); free space or "
                                        "make the output folder writable, and run again",
                                        build.shown(build.where.output)) from None
-        export = _render(root, opts.export_format, build.settings.report["worst_files"]) if opts.export_report else None
+        if options.export_report:
+            export = export_text(root.path, options.export_format, build.settings.report["worst_files"])
     finally:
         end_children(already)
         if adopting:
             adopt_orphans(False)
         lock.release()
-    if export is not None:  # the lock is free: a slow reader of FILE holds up no other run
-        _write_export(opts.export_report, export, out)
+    if export is not None and options.export_report:  # the lock is free: a slow reader holds up no other run
+        write_export(options.export_report, export, out)
     if interrupted or lost:
         # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
         # hook wait forever on a feeder thread. State, lock and report are done: leave.
         code = 130 if interrupted else _exit_code(code, brief)
         if interrupted:
-            print("srtbuild: interrupted; finished files are saved, run again to resume", file=sys.stderr)
-        if opts.parallel > 1:
+            _say(build, "srtbuild: interrupted; finished files are saved, run again to resume", "interrupted")
+        if options.jobs > 1:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
         return code
     return _exit_code(code, brief)
+
+
+def _say(build: Build, text: str, event: str = "message") -> None:
+    """A message of the run's own on stderr; a JSON event under `--progress json`."""
+    if build.options.progress == "json":
+        text = json_line(event, time.time() - build.started, message=text.removeprefix("srtbuild: "))
+    print(text, file=sys.stderr)
 
 
 def _exit_code(code: int, brief: dict) -> int:
@@ -212,8 +249,8 @@ def _exit_code(code: int, brief: dict) -> int:
     return 1 if failed or code else 0
 
 
-def _report_only(build: Build, verbosity: int) -> int:
-    reporter = reporter_for(build, verbosity, up_to_date=len(build.sources))(None, {})
+def _report_only(build: Build) -> int:
+    reporter = reporter_for(build, build.options.verbosity, up_to_date=len(build.sources))(None, {})
     run = build.run()
     note = failure_note(run, write_reports(run))
     if note:
@@ -222,40 +259,28 @@ def _report_only(build: Build, verbosity: int) -> int:
     return 1 if note else 0
 
 
-def _render(root: OutputRoot, fmt: str, worst: int) -> str:
-    text = root.read(f"{STATE_DIR}/report.json").decode("utf-8")
-    return text if fmt == "json" else render(json.loads(text), fmt, worst)
-
-
-def _write_export(target: str, text: str, out: TextIO) -> None:
-    if target == "-":
-        out.write(text)
-        out.flush()
-        return
-    try:
-        if os.path.isdir(target):
-            raise IsADirectoryError(errno.EISDIR, "is a folder")
-        if os.path.exists(target) and not os.path.isfile(target):
-            # A pipe, a terminal, /dev/stdout, `>(cmd)`: written to, never replaced. Opened
-            # without waiting: a FIFO nobody reads is an error, not a hang.
-            fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-            os.set_blocking(fd, True)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-        else:
-            write_atomic(target, text.encode("utf-8"))
-    except OSError as exc:
-        why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror or str(exc)
-        raise UsageError(f"{target}: cannot write the report there: {why}") from None
-
-
 def dry_run(build: Build, force: bool, out: TextIO) -> int:
-    """List what a run would process and why; reads the state, writes nothing."""
+    """List what a run would process and why, with the pre-flight's estimate of time and
+    space and the sources that will surely fail; reads the state, writes nothing."""
     todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
     for src, reason in todo:
         out.write(f"would process {src.name}: {reason}\n")
     for folder, why in build.unlisted:
         print(f"{build.shown(os.path.join(build.where.input, folder))}/: error: {why}", file=sys.stderr)
+    work = survey(build, [src for src, _ in todo], len(build.sources) - len(todo))
+    for name, line, why in work.doomed:
+        where = build.shown(os.path.join(build.where.input, name)) + (f":{line}" if line else "")
+        print(f"{where}: warning: will fail: {why}", file=sys.stderr)
     out.write(f"{len(todo)} to process, {len(build.sources) - len(todo)} up to date "
               f"({len(build.sources)} sources in {build.shown(build.where.input)})\n")
+    if todo:
+        free = "unknown" if work.free_bytes is None else megabytes(work.free_bytes)
+        out.write(f"estimate: {megabytes(work.bytes)} and {work.cues:,} cues to process; about "
+                  f"{duration(work.estimate_s or 0)} at {work.estimate_basis} with {build.parallel} "
+                  f"worker{'s' if build.parallel != 1 else ''}; outputs, sidecars and reports need about "
+                  f"{megabytes(work.need_bytes)} ({free} free)\n")
+        try:
+            check_space(work, build.shown(build.where.output))
+        except NoSpace as exc:
+            print(f"srtbuild: warning: {exc}", file=sys.stderr)
     return 0

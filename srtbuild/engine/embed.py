@@ -23,31 +23,35 @@ from srtbuild.engine.project import Build
 from srtbuild.engine.state import StateDB, StateWriteFailed
 from srtbuild.engine.tasks import doit_config, finish, process_tasks, report_task
 from srtbuild.engine.uptodate import PROCESS
+from srtbuild.reports.tracker import Workload
 
 
 class _Loader(TaskLoader2):
     """Hands doit the process tasks of `selected` sources (those out of date) and the
     report; the rest are counted as up to date without building doit tasks for them."""
 
-    def __init__(self, build: Build, selected: list[Source], verbosity: int) -> None:
+    def __init__(self, build: Build, selected: list[Source], workload: Workload) -> None:
         super().__init__()
         self.build = build
         self.selected = selected
-        self.verbosity = verbosity
+        self.workload = workload
 
     def setup(self, opt_values: dict) -> None:
         pass
 
     def load_doit_config(self) -> dict:
-        skipped = len(self.build.sources) - len(self.selected)
-        return doit_config(self.build, self.verbosity, up_to_date=skipped)
+        config = doit_config(self.build, workload=self.workload)
+        config.pop("num_process", None)  # the command line below says how many
+        config.pop("always", None)
+        return config
 
     def load_tasks(self, cmd: object, pos_args: list) -> list:
         tasks = []
         if self.selected:
             tasks = generate_tasks(PROCESS, process_tasks(self.build, self.selected),
                                    "correct and check one subtitle source")
-        return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected)))
+        return tasks + generate_tasks("report", report_task(self.build, after_process=bool(self.selected),
+                                                           export=False))
 
 
 class WorkerLost(BaseException):
@@ -67,16 +71,18 @@ def _interrupt_main(message: str) -> None:
         signal.pthread_kill(main, signal.SIGUSR1)
 
 
-def run_doit(build: Build, selected: list[Source], parallel: int, force: bool, verbosity: int) -> int:
-    """doit's exit code for running the process tasks of `selected`, then the report.
-    Raises WorkerLost if a worker process of a parallel run was killed."""
+def run_doit(build: Build, selected: list[Source], force: bool, workload: Workload) -> int:
+    """doit's exit code for running the process tasks of `selected` (the pre-flight's
+    `workload`), then the report. Raises WorkerLost if a worker process of a parallel run
+    was killed."""
+    parallel = build.parallel
     args = ["run"]
     if parallel > 1 and len(selected) > 1:
         args += ["-n", str(min(parallel, len(selected))), "-P", "process"]
     if force:
         args.append("--always-execute")
     args += [PROCESS, "report"] if selected else ["report"]
-    doit = DoitMain(_Loader(build, selected, verbosity), config_filenames=(),
+    doit = DoitMain(_Loader(build, selected, workload), config_filenames=(),
                     extra_config={"BACKEND": {"srtbuild": "srtbuild.engine.state:StateDB"}})
     watch = WorkerWatch(_interrupt_main) if "-n" in args and hasattr(os, "waitid") else None
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None

@@ -21,8 +21,62 @@ from srtbuild.engine.discovery import (
 )
 from srtbuild.errors import UsageError
 from srtbuild.names import STATE_DIR, escape_name
+from srtbuild.processes import available_cpus, machine_memory_mb
 from srtbuild.reports.report import Run
 from srtbuild.reports.sidecars import Wanted
+
+
+PROGRESS_MODES = ("auto", "live", "plain", "json")
+COLOR_MODES = ("auto", "always", "never")
+
+
+@dataclass
+class RunOptions:
+    """How a run goes (none of it changes an output): the `batch:` section of
+    srtbuild.yaml with the command line's flags over it."""
+
+    jobs: int = 1
+    force: bool = False
+    stop_on_error: bool = False
+    export_report: str | None = None  # absolute, or - for stdout
+    export_format: str = "json"
+    progress_interval_s: float = 0.5
+    max_memory_mb: int = 0  # the whole run's ceiling: past it, fewer files run at once; 0: none
+    progress: str = "auto"
+    color: str = "auto"
+    verbosity: int = 1  # 0 errors only, 1 progress and summary, 2 a line per file
+
+
+def run_options(settings: Settings, **flags: object) -> RunOptions:
+    """RunOptions from `settings.batch`, each replaced by a flag given (not None).
+    `export_report` from srtbuild.yaml is relative to its folder; from a flag, to the
+    current folder."""
+    batch = settings.batch
+    given = {k: v for k, v in flags.items() if v is not None}
+    export = given.get("export_report", batch["export_report"])
+    if export is not None and export != "-":
+        base = os.getcwd() if "export_report" in given else str(settings.root)
+        export = os.path.join(base, os.path.expanduser(export))
+    fmt = given.get("export_format") or batch["export_format"] or _format_of(export)
+    memory = given.get("max_memory_mb", batch["max_memory_mb"])
+    return RunOptions(
+        jobs=given.get("jobs", batch["jobs"]) or available_cpus(),  # type: ignore[arg-type]
+        force=given.get("force", not batch["incremental"]),  # type: ignore[arg-type]
+        stop_on_error=given.get("stop_on_error", batch["stop_on_error"]),  # type: ignore[arg-type]
+        export_report=export,  # type: ignore[arg-type]
+        export_format=fmt,  # type: ignore[arg-type]
+        progress_interval_s=given.get("progress_interval_s", batch["progress_interval_s"]),  # type: ignore[arg-type]
+        max_memory_mb=memory or machine_memory_mb() * 4 // 5,  # type: ignore[operator]
+        progress=given.get("progress", "auto"),  # type: ignore[arg-type]
+        color=given.get("color", "auto"),  # type: ignore[arg-type]
+        verbosity=given.get("verbosity", 1),  # type: ignore[arg-type]
+    )
+
+
+def _format_of(target: str | None) -> str:
+    """An export's format from its file name: `report.csv` is CSV, `-` and the rest JSON."""
+    suffix = os.path.splitext(target or "")[1].lower().lstrip(".")
+    return {"csv": "csv", "md": "md", "markdown": "md", "html": "html", "htm": "html"}.get(suffix, "json")
 
 
 @dataclass
@@ -34,10 +88,17 @@ class Build:
     where: Layout
     sources: list[Source]
     unlisted: list[tuple[str, str]] = field(default_factory=list)  # folders discovery could not list
-    stop_on_error: bool = False
-    parallel: int = 0
+    options: RunOptions = field(default_factory=RunOptions)
     started: float = field(default_factory=time.time)
     cwd: str = field(default_factory=os.getcwd)  # where the user is: messages name paths from there
+
+    @property
+    def parallel(self) -> int:
+        return self.options.jobs
+
+    @property
+    def stop_on_error(self) -> bool:
+        return self.options.stop_on_error
 
     def shown(self, path: str) -> str:
         return shown(self.where, path, self.cwd)
@@ -105,6 +166,7 @@ def plan(
     patterns: list[str] | None = None,
     recursive: bool | None = None,
     base: Path | None = None,
+    exclude: list[str] | None = None,
 ) -> Build:
     """Resolve folders against the base (srtbuild.yaml's folder), discover the sources and
     check that no write can leave the output folder."""
@@ -127,7 +189,8 @@ def plan(
     patterns = patterns if patterns else settings.patterns
     if real_out != real_in and (_within(real_out, real_in) or contains(real_in, real_out)):
         _check_output_inside_input(where, patterns)
-    found = discover(where, patterns, settings.recursive if recursive is None else recursive, settings.exclude)
+    found = discover(where, patterns, settings.recursive if recursive is None else recursive,
+                     settings.exclude if exclude is None else exclude)
     check_confined(where, found.sources)
     return Build(settings=settings, where=where, sources=found.sources, unlisted=found.unlisted)
 

@@ -21,6 +21,8 @@ import os
 import stat
 import sys
 import time
+from contextlib import nullcontext
+from functools import partial
 from typing import Any, Iterator, NamedTuple
 
 from doit.dependency import MD5Checker, UptodateCalculator
@@ -31,24 +33,30 @@ from srtbuild.confined import LinkRefused, OutputRoot
 from srtbuild.engine.discovery import Source
 from srtbuild.engine.isolation import Helper, install_fork_guard
 from srtbuild.engine.project import Build
+from srtbuild.engine.preflight import check_space, survey
+from srtbuild.engine.throttle import Gate
 from srtbuild.engine.uptodate import (
     DONE,
     OUT_KEY,
     PROCESS,
+    REFRESH,
     compare_output,
     compare_state,
     file_md5,
+    outdated,
 )
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import escape_name
 from srtbuild.processes import default_memory_limit_mb
 from srtbuild.processor import process_file, record_failure, write_sidecar
+from srtbuild.reports.export import export_report
 from srtbuild.reports.report import (
     REPORT_FILES,
     clean_reports,
     failure_note,
     write_reports,
 )
+from srtbuild.reports.tracker import Workload
 
 BACKEND = "srtbuild"  # the doit.BACKEND entry point naming srtbuild.engine.state.StateDB
 
@@ -157,6 +165,9 @@ class Current(UptodateCalculator):
 
 # One helper child per process that runs tasks (the main process, or each doit worker).
 _helper = Helper()
+# The slots for files in progress, made by doit_config in the main process before doit
+# forks its workers, which inherit it.
+_gate: Gate | None = None
 
 
 def finish() -> None:
@@ -180,7 +191,8 @@ def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool,
     again next time) unless the run stops on the first error."""
     started = time.perf_counter()
     src = job.src
-    outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s, memory_mb)
+    with _gate.slot() if _gate is not None else nullcontext():
+        outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s, memory_mb)
     if outcome.kind == "ok":
         summary = outcome.value
     else:
@@ -276,12 +288,21 @@ def clean_source(out_root: str, paths: tuple[str, ...], dryrun: bool = False) ->
             print(f"srtbuild: warning: {exc}", file=sys.stderr)
 
 
-def report_action(build: Build) -> dict | TaskFailed:
+def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
+    """Write the reports; for plain doit also the export srtbuild.yaml asks for
+    (`srtbuild batch` exports after the run, once the output folder is free)."""
     run = build.run()
     try:
         note = failure_note(run, write_reports(run))
     except (OSError, SrtbuildError) as exc:
         return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
+    options = build.options
+    if export and options.export_report:
+        try:
+            export_report(build.where.absolute(build.where.output), options.export_report, options.export_format,
+                          build.settings.report["worst_files"], sys.__stdout__ or sys.stdout)
+        except SrtbuildError as exc:
+            return TaskFailed(str(exc))
     return TaskFailed(note) if note else {}
 
 
@@ -307,11 +328,11 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
         }
 
 
-def report_task(build: Build, after_process: bool = True) -> dict:
+def report_task(build: Build, after_process: bool = True, export: bool = True) -> dict:
     state = build.where.state_dir
     return {
         "doc": "collect every sidecar into report.json, report.csv and summary.txt",
-        "actions": [(report_action, (build,))],
+        "actions": [(report_action, (build, export))],
         "task_dep": [PROCESS] if after_process else [],
         "uptodate": [False],  # the report always covers the whole collection as it is now
         "targets": [os.path.join(state, n) for n in REPORT_FILES],
@@ -319,14 +340,39 @@ def report_task(build: Build, after_process: bool = True) -> dict:
     }
 
 
-def doit_config(build: Build, verbosity: int = 1, up_to_date: int = 0) -> dict:
+def doit_config(build: Build, workload: Workload | None = None) -> dict:
+    """DOIT_CONFIG for a build. `workload` is the pre-flight's finding when the caller
+    made it (srtbuild batch); plain doit makes it when the run starts, for the sources
+    its selection reaches."""
     from srtbuild.reports.progress import reporter_for
 
+    global _gate
     install_fork_guard()  # doit's -n workers must die with the main process
-    return {
+    _gate = Gate()
+    options = build.options
+    planner = None if workload is not None else partial(_plan_for_doit, build)
+    config = {
         "backend": BACKEND,
         "dep_file": build.where.state_file,
         "check_file_uptodate": SourceChecker,
-        "reporter": reporter_for(build, verbosity, up_to_date=up_to_date),
+        "reporter": reporter_for(build, options.verbosity, workload=workload, planner=planner,
+                                 lower=_gate.lower),
         "default_tasks": [PROCESS, "report"],
     }
+    if options.jobs > 1:
+        config["num_process"] = options.jobs  # `doit -n N` still wins
+    if options.force:
+        config["always"] = True  # `batch: {incremental: false}`
+    return config
+
+
+def _plan_for_doit(build: Build, names: list[str]) -> Workload:
+    """The pre-flight check of plain doit: of the sources its selection reaches, those it
+    will run. Refuses (NoSpace) a run the output's disk cannot hold."""
+    wanted = set(names)
+    # `doit -a` reaches no reporter or loader: doit's own command line is the one place to see it.
+    force = build.options.force or any(arg in ("-a", "--always-execute", "--always") for arg in sys.argv[1:])
+    todo = [src for src, why in outdated(build, force) if why != REFRESH and src.name in wanted]
+    work = survey(build, todo, len(wanted) - len(todo))
+    check_space(work, build.shown(build.where.output))
+    return work

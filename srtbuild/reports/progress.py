@@ -1,193 +1,409 @@
-"""The doit reporter: live progress on a terminal, a plain log otherwise, errors always.
+"""The doit reporter: a live block on a terminal, plain lines in a log, JSON for tools,
+errors always, and the summary at the end.
 
-It watches doit's events and never does work. Diagnostics (and the progress line) go to
-stderr; nothing here writes to stdout, which belongs to data. With `-j N` every method
-runs in the main process (doit relays worker events), so counting here is safe.
+It watches doit's events and never does work. Everything goes to stderr; stdout belongs
+to data. With `-j N` every method runs in the main process (doit relays the workers'
+events, `execute_task` included, so the reporter knows which file each worker took). A
+thread of its own redraws the block and samples the memory of the whole process tree
+between events, since one long file can take minutes.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
+import threading
 import time
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
+from srtbuild.errors import SrtbuildError
 from srtbuild.processes import MemorySampler
+from srtbuild.reports.display import (
+    Palette,
+    block,
+    color_allowed,
+    diagnostic,
+    duration,
+    is_terminal,
+    json_line,
+    plain_line,
+    snapshot_fields,
+)
+from srtbuild.reports.tracker import Tracker, Workload
 
 PREFIX = "process:"
-_LOG_EVERY_S = 10.0  # plain-log progress lines when stderr is not a terminal
-_DRAW_EVERY_S = 0.1
-
-
 _MB = 1024 * 1024
+_LOG_EVERY = 20  # a log line every 20 redraw intervals (10 s by default)
+_SAMPLE_EVERY_S = 0.5  # memory is sampled this often whatever the redraw interval
+_DOOMED_SHOWN = 20
 
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+# Held while the display writes. doit forks its workers from the main thread while this
+# reporter's thread may be writing: a child forked then would inherit a held stderr lock.
+_WRITE = threading.RLock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_WRITE.acquire, after_in_parent=_WRITE.release,
+                        after_in_child=_WRITE.release)
 
 
 class ProgressReporter:
-    """doit reporter interface. `total`, `verbosity` and `source_of` are set per build by
-    `reporter_for` (doit instantiates the class itself)."""
+    """doit reporter interface. The class attributes are set per build by `reporter_for`
+    (doit wants a class, and makes the instance itself)."""
 
-    total = 0
     verbosity = 1  # 0 quiet: errors only; 1 progress and a summary; 2 every file
     input_dir = "."
     stream: TextIO | None = None
-    initially_up_to_date = 0
     unlisted: tuple[tuple[str, str], ...] = ()  # folders discovery could not list, as shown
+    workload: Workload | None = None  # the work ahead, when known before doit starts
+    planner: Callable[[list[str]], Workload] | None = None  # else: the work of these sources
+    mode = "auto"  # auto, live, plain, json
+    color = "auto"
+    interval_s = 0.5
+    memory_limit_mb = 0  # 0: none
+    lower: Callable[[], tuple[int, int] | None] | None = None  # fewer files at once, if it can
+    reports_shown = ""  # where the reports are written, as shown
+    ticking = True  # a thread redraws and samples; tests with a fake clock call tick()
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, outstream: Any, options: dict) -> None:
         self.err = self.stream or sys.stderr
-        self.live = self.verbosity >= 1 and hasattr(self.err, "isatty") and self.err.isatty()
-        self.started = time.monotonic()
-        self.first_work: float | None = None
-        self.processed = self.failed = self.segments = 0
-        self.up_to_date = self.initially_up_to_date
-        self.last_draw = 0.0
-        self.last_log = self.started
-        self.report_failed: str | None = None
-        # Memory of the main process, doit's workers and the helpers together, sampled
-        # while the run goes on (a helper grows between two finished files).
+        now = self.clock()
+        terminal = is_terminal(self.err) and os.environ.get("TERM") != "dumb"
+        self.kind = self.mode if self.mode != "auto" else "live" if terminal else "plain"
+        self.paint = Palette(self.kind != "json" and color_allowed(self.color, self.err))
+        self.tracker = Tracker(self.workload or Workload(), now)
         self.memory = MemorySampler()
         self.memory.sample()
-        self.memory.start()
+        self.drawn = 0  # lines of the live block on screen now
+        self.last_draw = self.last_log = self.last_lower = now
+        self.next_mark = 0.1  # a log line at every tenth of the work
+        self.report_failed: str | None = None
+        self.refused = False
+        self.memory_warned = False
+        self.lowest = self.lower is None  # no fewer files at once can be asked for
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
         for folder, why in self.unlisted:  # their sources are unknown: said before any work
-            self._line(f"{folder}/: error: {why}", always=True)
+            self._diag(f"{folder}/: error: {why}", always=True, event="error", file=f"{folder}/", message=why)
 
     # doit events ------------------------------------------------------------------
+    def initialize(self, tasks: dict, selected: list[str]) -> None:
+        """Before the first task: the pre-flight check (for plain doit, of the sources its
+        selection runs), its findings, and the live display."""
+        if self.planner is not None:
+            try:
+                work = self.planner(_process_names(tasks, selected))
+            except SrtbuildError as exc:
+                self.refused = True
+                self._diag(f"srtbuild: error: {exc}", always=True, event="error", message=str(exc))
+                raise SystemExit(exc.exit_code) from None
+            self.tracker = Tracker(work, self.clock())
+        self._announce(self.tracker.workload)
+        if self.ticking:
+            self._thread = threading.Thread(target=self._tick_loop, name="srtbuild-progress", daemon=True)
+            self._thread.start()
+
     def get_status(self, task: Any) -> None:
         pass
 
     def execute_task(self, task: Any) -> None:
-        if self.first_work is None and task.name.startswith(PREFIX):
-            self.first_work = time.monotonic()
+        if not task.name.startswith(PREFIX):
+            return
+        with _WRITE:
+            now = self.clock()
+            name = task.name[len(PREFIX):]
+            self.tracker.start(name, now)
+            if self.kind == "json":
+                size, cues = self.tracker.workload.sizes.get(name, (None, None))
+                self._json("start", file=self._path(task), bytes=size, cues=cues)
+            self._refresh(now)
 
     def add_success(self, task: Any) -> None:
         if not task.name.startswith(PREFIX):
             return
         values = task.values or {}
-        self.processed += 1
-        self.segments += values.get("segments") or 0
-        if values.get("status") == "failed":
-            self.failed += 1
-            self._line(self._where(task, values) + f": error: {values.get('error')}", always=True)
-        elif values.get("status") == "empty":
-            self._line(f"{self._path(task)}: warning: empty file (no cue to show); its output is empty too")
-        elif self.verbosity >= 2:
-            self._line(f"{self._path(task)}: {values.get('segments')} cues, {values.get('corrections')} corrections")
-        self._tick()
+        status = values.get("status") or "ok"
+        with _WRITE:
+            now = self.clock()
+            name = task.name[len(PREFIX):]
+            self.tracker.finish(name, status, values.get("segments") or 0, values.get("corrections") or 0, now)
+            path = self._path(task)
+            if self.kind == "json":
+                self._json("file", file=path, status=status, segments=values.get("segments"),
+                           corrections=values.get("corrections"), line=values.get("line"),
+                           error=values.get("error") if status == "failed" else None)
+            if status == "failed":
+                self._diag(self._where(task, values) + f": error: {values.get('error')}", always=True)
+            elif status == "empty" and name not in self.tracker.workload.empty:
+                self._diag(f"{path}: warning: empty file (no cue to show); its output is empty too")
+            elif self.verbosity >= 2:
+                self._diag(f"{path}: {values.get('segments')} cues, {values.get('corrections')} corrections")
+            self._progress_mark(now)
+            self._refresh(now)
 
     def add_failure(self, task: Any, exception: Any) -> None:
         message = exception.get_msg().strip() if hasattr(exception, "get_msg") else str(exception)
         if task.name == "report":
             self.report_failed = message
             return
-        if task.name.startswith(PREFIX):  # only with --stop-on-error: "rel[:line]: error: ..."
-            self.processed += 1
-            self.failed += 1
-            prefix = "" if self.input_dir == "." else self.input_dir + "/"
-            self._line(prefix + message, always=True)
-        else:
-            self._line(f"{task.name}: {message}", always=True)
-        self._tick()
+        with _WRITE:
+            now = self.clock()
+            if task.name.startswith(PREFIX):  # only with --stop-on-error: "rel[:line]: error: ..."
+                self.tracker.finish(task.name[len(PREFIX):], "failed", 0, 0, now)
+                prefix = "" if self.input_dir == "." else self.input_dir + "/"
+                self._diag(prefix + message, always=True, event="file", file=self._path(task), status="failed",
+                           error=message)
+            else:
+                self._diag(f"{task.name}: {message}", always=True, event="error", message=message)
+            self._refresh(now)
 
     def skip_uptodate(self, task: Any) -> None:
         if task.name.startswith(PREFIX):
-            self.up_to_date += 1
-            self._tick()
+            with _WRITE:
+                self.tracker.skip(task.name[len(PREFIX):])
 
-    def skip_ignore(self, task: Any) -> None:
-        if task.name.startswith(PREFIX):
-            self.up_to_date += 1
+    skip_ignore = skip_uptodate
 
     def cleanup_error(self, exception: Any) -> None:
-        self._line(f"srtbuild: clean-up error: {exception.get_msg() if hasattr(exception, 'get_msg') else exception}", always=True)
+        message = exception.get_msg() if hasattr(exception, "get_msg") else str(exception)
+        self._diag(f"srtbuild: clean-up error: {message}", always=True, event="error", message=str(message))
 
     def runtime_error(self, msg: str) -> None:
-        self._line(f"srtbuild: error: {msg.strip()}", always=True)
+        self._diag(f"srtbuild: error: {msg.strip()}", always=True, event="error", message=msg.strip())
 
     def teardown_task(self, task: Any) -> None:
         pass
 
     def complete_run(self) -> None:
-        self._clear()
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join()
         peak = self.memory.stop()
-        if self.verbosity >= 1:
-            elapsed = time.monotonic() - self.started
-            rate = self.processed / elapsed * 60 if elapsed > 0 else 0.0
-            self.err.write(
-                f"srtbuild: {self.processed} processed, {self.up_to_date} up to date, {self.failed} failed; "
-                f"{self.segments} cues in {elapsed:.1f} s ({rate:.0f} files a minute, "
-                f"peak memory {peak / _MB:.0f} MB, all processes)\n"
-            )
-        if self.report_failed and self.verbosity >= 0:
-            self.err.write(f"srtbuild: {self.report_failed}\n")
+        if self.refused:
+            return
+        with _WRITE:
+            self._erase()
+            now = self.clock()
+            t = self.tracker
+            elapsed = now - t.started
+            if self.kind == "json":
+                self._json("end", **snapshot_fields(t.snapshot(now, self.memory.current, self.memory.processes)),
+                           peak_memory_mb=round(peak / _MB, 1), reports=self.reports_shown or None,
+                           report_error=self.report_failed)
+            elif self.verbosity >= 1:
+                rate = t.done / elapsed * 60 if elapsed > 0 else 0.0
+                took = f"{elapsed:.1f} s" if elapsed < 60 else duration(elapsed)
+                self._write(f"srtbuild: {t.done:,} processed, {t.up_to_date:,} up to date, {t.failed:,} failed; "
+                            f"{t.segments:,} cues, {t.corrections:,} corrections in {took} ({rate:,.0f} files a "
+                            f"minute, peak memory {peak / _MB:,.0f} MB, all processes)\n")
+                if self.reports_shown and not self.report_failed:
+                    self._write(f"srtbuild: reports in {self.reports_shown} (summary.txt, report.html, "
+                                f"report.json, report.csv)\n")
+            if self.report_failed and self.kind != "json" and self.verbosity >= 0:
+                self._write(f"srtbuild: {self.report_failed}\n")
+            self.err.flush()
+
+    # the thread ------------------------------------------------------------------------
+    def _tick_loop(self) -> None:
+        period = min(self.interval_s, _SAMPLE_EVERY_S)
+        while not self._halt.wait(period):
+            self.tick()
+
+    def tick(self) -> None:
+        """Sample memory, and redraw or log if it is time (the thread calls it)."""
+        self.memory.sample()
+        with _WRITE:
+            now = self.clock()
+            self._check_memory(now)
+            if self.kind == "live" and self.verbosity >= 1 and now - self.last_draw >= self.interval_s:
+                self._draw(now)
+            elif self.kind == "json" and now - self.last_draw >= self.interval_s:
+                self.last_draw = now
+                self._json("progress", **self._figures(now))
+            elif self.kind == "plain" and self.verbosity >= 1 and now - self.last_log >= self.interval_s * _LOG_EVERY:
+                self._log(now)
+
+    def _check_memory(self, now: float) -> None:
+        limit = self.memory_limit_mb * _MB
+        if not limit or self.memory.current <= limit:
+            return
+        if self.memory_warned and now - self.last_lower < 5 * self.interval_s + 2:
+            return  # give the last step time to show
+        self.last_lower = now
+        step = None if self.lowest else self.lower()  # type: ignore[misc]
+        self.lowest = step is None
+        if self.memory_warned:
+            return
+        self.memory_warned = True
+        what = (f"processing {step[1]} file{'s' if step[1] > 1 else ''} at once instead of {step[0]}" if step
+                else "it already processes one file at a time")
+        text = (f"srtbuild: warning: memory {self.memory.current / _MB:,.0f} MB (all processes) is above "
+                f"max_memory_mb ({self.memory_limit_mb:,} MB); {what}")
+        self._diag(text, event="warning", message=text.split("warning: ", 1)[1])
+
+    # drawing ---------------------------------------------------------------------------
+    def _announce(self, work: Workload) -> None:
+        """The pre-flight's findings, before the first file."""
+        shown = [(name, line, why) for name, line, why in work.doomed[:_DOOMED_SHOWN]]
+        if self.kind == "json":
+            self._json("plan", files=work.files, up_to_date=work.up_to_date, bytes=work.bytes, cues=work.cues,
+                       jobs=work.jobs, estimate_s=None if work.estimate_s is None else round(work.estimate_s, 1),
+                       need_bytes=work.need_bytes, free_bytes=work.free_bytes)
+        elif self.verbosity >= 1 and work.files:
+            text = (f"srtbuild: {work.files:,} file{'s' if work.files != 1 else ''} to process "
+                    f"({work.bytes / _MB:,.1f} MB, {work.cues:,} cues), {work.up_to_date:,} up to date")
+            if work.estimate_s is not None and work.estimate_basis:
+                text += (f"; about {duration(work.estimate_s)} at {work.estimate_basis} with {work.jobs} "
+                         f"worker{'s' if work.jobs != 1 else ''}")
+            self._diag(text)
+        for name, line, why in shown:
+            where = self._shown(name) + (f":{line}" if line else "")
+            self._diag(f"{where}: warning: will fail: {why}", event="warning", file=self._shown(name), line=line,
+                       message=f"will fail: {why}")
+        if len(work.doomed) > len(shown):
+            more = len(work.doomed) - len(shown)
+            self._diag(f"srtbuild: warning: and {more:,} more sources that will fail", event="warning",
+                       message=f"and {more} more sources that will fail")
+        for name in work.empty:
+            self._diag(f"{self._shown(name)}: warning: empty file (no cue to show); its output will be empty too",
+                       event="warning", file=self._shown(name), message="empty file")
+
+    def _figures(self, now: float) -> dict:
+        return snapshot_fields(self.tracker.snapshot(now, self.memory.current, self.memory.processes))
+
+    def _refresh(self, now: float) -> None:
+        if self.kind == "live" and self.verbosity >= 1 and now - self.last_draw >= self.interval_s:
+            self._draw(now)
+
+    def _progress_mark(self, now: float) -> None:
+        """Plain logs: a line at every tenth of the work (the thread adds one every
+        20 intervals)."""
+        t = self.tracker
+        if self.kind != "plain" or self.verbosity < 1 or not t.total or t.done >= t.total:
+            return
+        if t.done / t.total >= self.next_mark:
+            self._log(now)
+            self.next_mark = (int(t.done / t.total * 10) + 1) / 10
+
+    def _log(self, now: float) -> None:
+        self.last_log = now
+        self._write(plain_line(self.tracker.snapshot(now, self.memory.current, self.memory.processes)) + "\n")
+
+    def _draw(self, now: float) -> None:
+        self.last_draw = now
+        width, height = _terminal_size(self.err)
+        snap = self.tracker.snapshot(now, self.memory.current, self.memory.processes)
+        lines = block(snap, width, height, self.paint)
+        self._erase()
+        self._write("\n".join(lines))
+        self.drawn = len(lines)
         self.err.flush()
 
-    # drawing -------------------------------------------------------------------------
+    def _erase(self) -> None:
+        """Take the live block off the screen, the cursor back where it began."""
+        if self.drawn:
+            up = f"\x1b[{self.drawn - 1}A" if self.drawn > 1 else ""
+            self._write(f"\r{up}\x1b[J")
+            self.drawn = 0
+
+    def _diag(self, text: str, always: bool = False, event: str | None = None, **fields: Any) -> None:
+        """One message: a line above the live block, a log line, or a JSON event."""
+        with _WRITE:
+            if self.kind == "json":
+                if event is not None:
+                    self._json(event, **fields)
+                elif always or self.verbosity >= 1:
+                    self._json("message", message=text)
+                return
+            if self.verbosity < 1 and not always:
+                return
+            redraw = self.drawn > 0
+            self._erase()
+            self._write(diagnostic(text, self.paint) + "\n")
+            if redraw:
+                self._draw(self.clock())
+            self.err.flush()
+
+    def _json(self, event: str, **fields: Any) -> None:
+        self._write(json_line(event, self.clock() - self.tracker.started, **fields) + "\n")
+        self.err.flush()
+
+    def _write(self, text: str) -> None:
+        try:
+            self.err.write(text)
+        except (OSError, ValueError):  # a closed or broken stderr must not stop the build
+            pass
+
+    def _shown(self, name: str) -> str:
+        return name if self.input_dir == "." else f"{self.input_dir}/{name}"
+
     def _path(self, task: Any) -> str:
-        rel = task.name[len(PREFIX):]
-        return rel if self.input_dir == "." else f"{self.input_dir}/{rel}"
+        return self._shown(task.name[len(PREFIX):])
 
     def _where(self, task: Any, values: dict) -> str:
         return f"{self._path(task)}:{values['line']}" if values.get("line") else self._path(task)
 
-    def _line(self, text: str, always: bool = False) -> None:
-        if self.verbosity < 1 and not always:
-            return
-        self._clear()
-        self.err.write(text + "\n")
-        self.err.flush()
-        self.last_draw = 0.0
-
-    def _clear(self) -> None:
-        if self.live and self.last_draw:
-            self.err.write("\r\x1b[K")
-
     def status_line(self) -> str:
-        done = self.processed + self.up_to_date
-        now = time.monotonic()
-        busy = now - (self.first_work or now)
-        rate = self.processed / busy if busy > 0 else 0.0
-        left = max(self.total - done, 0)
-        eta = _duration(left / rate) if rate > 0 and left else "-"
-        pct = 100.0 * done / self.total if self.total else 100.0
-        return (f"[{done}/{self.total}] {pct:.0f}% | {self.processed} processed, {self.up_to_date} up to date, "
-                f"{self.failed} failed | {rate:.1f} files/s, {self.segments / busy if busy > 0 else 0:.0f} cues/s "
-                f"| ETA {eta} | {self.memory.current / _MB:.0f} MB in {self.memory.processes} processes")
-
-    def _tick(self) -> None:
-        if self.verbosity < 1:
-            return
-        now = time.monotonic()
-        if self.live:
-            if now - self.last_draw >= _DRAW_EVERY_S:
-                # One screen line: a wrapped line could not be redrawn in place.
-                width = max(shutil.get_terminal_size().columns - 1, 20)
-                self.err.write("\r\x1b[K" + self.status_line()[:width])
-                self.err.flush()
-                self.last_draw = now
-        elif self.processed and now - self.last_log >= _LOG_EVERY_S:
-            self.err.write("srtbuild: " + self.status_line() + "\n")
-            self.err.flush()
-            self.last_log = now
+        """The figures as one plain line (for logs and tests)."""
+        now = self.clock()
+        return plain_line(self.tracker.snapshot(now, self.memory.current, self.memory.processes))
 
 
-def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, up_to_date: int = 0) -> type:
+def _terminal_size(stream: TextIO) -> tuple[int, int]:
+    """Columns and lines of the terminal `stream` is (COLUMNS and LINES win, as for
+    shutil), else 80 x 24."""
+    size: list[int] = []
+    for var, index, default in (("COLUMNS", 0, 80), ("LINES", 1, 24)):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            size.append(int(value))
+            continue
+        try:
+            size.append(os.get_terminal_size(stream.fileno())[index])
+        except (AttributeError, ValueError, OSError):
+            size.append(default)
+    return size[0], size[1]
+
+
+def _process_names(tasks: dict, selected: list[str]) -> list[str]:
+    """The sources doit's selection reaches (`process`, `report` and `process:NAME` all
+    reach theirs through task_dep)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    todo = list(selected)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        task = tasks.get(name)
+        if task is None:
+            continue
+        if name.startswith(PREFIX):
+            names.append(name[len(PREFIX):])
+        todo.extend(task.task_dep)
+    return names
+
+
+def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, up_to_date: int = 0,
+                 workload: Workload | None = None, planner: Callable[[list[str]], Workload] | None = None,
+                 lower: Callable[[], tuple[int, int] | None] | None = None) -> type:
     """A reporter class bound to one build (doit wants a class, and makes the instance).
-    `up_to_date` counts sources found current before doit started."""
+    `workload` is the work ahead when known (srtbuild batch), `planner` finds it for the
+    sources doit's selection reaches (plain doit); `up_to_date` counts the sources found
+    current before doit started."""
+    options = build.options
+    work = workload if workload is not None else Workload(up_to_date=up_to_date, jobs=options.jobs)
     return type("SrtbuildReporter", (ProgressReporter,), {
-        "total": len(build.sources),
-        "initially_up_to_date": up_to_date,
         "verbosity": verbosity,
         "input_dir": build.shown(build.where.input).replace(os.sep, "/"),
         "stream": stream,
         "unlisted": tuple((build.shown(os.path.join(build.where.input, f)), why) for f, why in build.unlisted),
+        "workload": work,
+        "planner": staticmethod(planner) if planner is not None else None,
+        "mode": options.progress,
+        "color": options.color,
+        "interval_s": options.progress_interval_s,
+        "memory_limit_mb": options.max_memory_mb,
+        "lower": staticmethod(lower) if lower is not None else None,
+        "reports_shown": build.shown(build.where.state_dir).replace(os.sep, "/") + "/",
     })

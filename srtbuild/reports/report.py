@@ -89,6 +89,8 @@ def assemble(build: Run, got: Collected, finished: float) -> dict:
         "quality_before": mean(t.quality_before),
         "quality_after": mean(t.quality_after),
         "processing_time_s": round(t.processing_time_s, 3),
+        "processed_segments": t.processed_segments,
+        "processed_bytes": t.processed_bytes,
         "files_per_minute": round(t.processed / duration * 60, 1),
         "segments_per_second": round(t.processed_segments / duration, 1),
     }

@@ -123,7 +123,7 @@ class Tally:
 
     __slots__ = ("ok", "failed", "empty", "segments", "corrections", "by_rule", "quality_before",
                  "quality_after", "warnings", "errors", "worst", "processed", "processed_segments",
-                 "processing_time_s", "cues_dropped", "lost")
+                 "processed_bytes", "processing_time_s", "cues_dropped", "lost")
     _COUNTS = ("ok", "failed", "empty", "segments", "corrections", "warnings", "cues_dropped")
 
     def __init__(self) -> None:
@@ -139,7 +139,7 @@ class Tally:
         self.worst: list[tuple[float, str, float | None, int, int]] = []  # (after, path, before, cues, warnings)
         # Processed in this run: only ever rows read in this run (an unchanged folder
         # holds none), so these are not cached.
-        self.processed = self.processed_segments = 0
+        self.processed = self.processed_segments = self.processed_bytes = 0
         self.processing_time_s = 0.0
 
     def add(self, row: dict, keep: int) -> None:
@@ -306,6 +306,7 @@ class _Scan:
                 if row is not None and (row.get("processed_at") or 0) >= self.started:
                     self.processed.processed += 1
                     self.processed.processed_segments += row["segments"] or 0
+                    self.processed.processed_bytes += row["size_bytes"] or 0
                     self.processed.processing_time_s += row["processing_time_s"] or 0.0
                     if not _same_failure(old, row):
                         self.changed_rows += 1
@@ -456,6 +457,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
         total.merge(found.tally, keep)
     total.processed = scan.processed.processed
     total.processed_segments = scan.processed.processed_segments
+    total.processed_bytes = scan.processed.processed_bytes
     total.processing_time_s = scan.processed.processing_time_s
     total.errors.sort()
     total.lost.sort()

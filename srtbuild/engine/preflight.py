@@ -1,0 +1,168 @@
+"""Before the first file starts: how much work a run has, how long it should take, whether
+the output's disk can hold it, and which sources will surely fail.
+
+Running out of disk halfway through ten thousand files is worse than not starting: the
+check refuses a run whose outputs, sidecars and reports cannot fit. A source that cannot
+be read, is binary or is empty is named here, at once, rather than when its turn comes;
+it still runs (and fails) alone, so the report lists it like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from srtbuild.confined import OutputRoot
+from srtbuild.engine.discovery import Source
+from srtbuild.engine.project import Build
+from srtbuild.errors import SrtbuildError, SubtitleError
+from srtbuild.names import STATE_DIR
+from srtbuild.reports.report import LAST_RUN
+from srtbuild.reports.tracker import Workload
+from srtbuild.subtitles.encoding import decode
+from srtbuild.subtitles.source import read_source
+
+# A typical speed of one worker, for a first run (measured on the shared corpus of real
+# lectures on a 2-core machine: about 0.9 MB a second; taken lower, to promise less).
+TYPICAL_BYTES_PER_S = 500_000
+# What a file's outputs take beside its source: the corrected subtitle is about as large as
+# the source, the sidecar (metrics, a warning per repaired line) about as large again plus
+# its fixed part, and each source adds a few kB to the reports and their cache.
+SIDECAR_FIXED = 2048
+REPORT_PER_SOURCE = 4096
+_ARROWS = (b"-->", "-->".encode("utf-16-le"), "-->".encode("utf-16-be"))
+
+
+class NoSpace(SrtbuildError):
+    """The output's file system cannot hold what the run will write."""
+
+    exit_code = 2
+
+
+def survey(build: Build, todo: list[Source], up_to_date: int) -> Workload:
+    """The work of processing `todo` (the other sources, `up_to_date`, will not run)."""
+    settings = build.settings
+    work = Workload(up_to_date=up_to_date, jobs=build.parallel)
+    need = 0
+    out_root = build.where.absolute(build.where.output)
+    block = _block_size(out_root)
+    for src in todo:
+        size, cues, blank, problem = _look(build.where.absolute(src.source), src.name, settings.encoding,
+                                           settings.language)
+        work.sizes[src.name] = (size, cues)
+        if problem is not None:
+            work.doomed.append((src.name, problem.line, problem.message))
+        elif blank:
+            work.empty.append(src.name)
+        # What it will write, less what it replaces.
+        need += _blocks(size, block) + _blocks(size + SIDECAR_FIXED, block)
+        need -= _existing(build.where.absolute(src.output)) + _existing(build.where.absolute(src.sidecar))
+    need += REPORT_PER_SOURCE * len(build.sources)
+    work.need_bytes = max(need, 0)
+    work.free_bytes = free_bytes(out_root)
+    work.estimate_s, work.estimate_basis = _estimate(build, work)
+    return work
+
+
+def check_space(work: Workload, shown_output: str) -> None:
+    """NoSpace when the output's file system has less free space than the run needs."""
+    if work.free_bytes is None or not work.files or work.need_bytes <= work.free_bytes:
+        return
+    raise NoSpace(f"{shown_output}: not enough free space to start: the outputs, sidecars and reports of "
+                  f"{work.files:,} files need about {megabytes(work.need_bytes)}, and its file system has "
+                  f"{megabytes(work.free_bytes)} free; free some space or choose another output folder")
+
+
+def megabytes(n: int) -> str:
+    if n >= 10 * 1024 ** 3:
+        return f"{n / 1024 ** 3:,.0f} GB"
+    if n >= 1024 ** 3:
+        return f"{n / 1024 ** 3:.1f} GB"
+    if n >= 1024 ** 2:
+        return f"{n / 1024 ** 2:,.1f} MB"
+    return f"{max(n, 0) / 1024:,.0f} kB"
+
+
+def _look(path: Path, name: str, encoding: str | None,
+          language: str) -> tuple[int, int, bool, SubtitleError | None]:
+    """(bytes, cues, blank, why it will fail or None) of one source, read once."""
+    try:
+        data = read_source(path, name)
+    except SubtitleError as exc:
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0
+        return size, 0, False, exc
+    cues = max(data.count(arrow) for arrow in _ARROWS)
+    if b"\x00" in data:  # binary, or UTF-16: the reader's own decoding tells which
+        try:
+            decode(data, name, encoding, language)
+        except SubtitleError as exc:
+            return len(data), cues, False, exc
+    blank = not cues and not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff")
+    return len(data), cues, blank, None
+
+
+def _block_size(path: Path) -> int:
+    stat = _statvfs(path)
+    return stat.f_frsize or stat.f_bsize if stat is not None else 4096
+
+
+def _blocks(size: int, block: int) -> int:
+    return -(-max(size, 1) // block) * block
+
+
+def _existing(path: Path) -> int:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return 0
+    return getattr(st, "st_blocks", 0) * 512 or st.st_size
+
+
+def _statvfs(path: Path) -> os.statvfs_result | None:
+    """statvfs of `path`, or of its nearest existing parent (the output may not exist yet)."""
+    for folder in (path, *path.parents):
+        try:
+            return os.statvfs(folder)
+        except FileNotFoundError:
+            continue
+        except (OSError, AttributeError):
+            return None
+    return None
+
+
+def free_bytes(path: Path) -> int | None:
+    """Space an ordinary user may still write on the file system of `path`."""
+    stat = _statvfs(path)
+    return stat.f_bavail * stat.f_frsize if stat is not None else None
+
+
+def _estimate(build: Build, work: Workload) -> tuple[float | None, str]:
+    """Seconds the run should take: at the last run's speed per worker if it measured
+    enough, else at a typical one."""
+    if not work.files:
+        return 0.0, ""
+    workers = max(1, min(build.parallel, work.files))
+    rate, basis = TYPICAL_BYTES_PER_S, "a typical speed"
+    last = _last_run(build)
+    if last is not None:
+        rate, basis = last, "the last run's speed"
+    return work.bytes / (rate * workers), basis
+
+
+def _last_run(build: Build) -> float | None:
+    """Bytes a second one worker processed in the last run, if it processed enough to say."""
+    try:
+        root = OutputRoot(build.where.absolute(build.where.output))
+        brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}", limit=1 << 20))
+        run, totals = brief["run"], brief["totals"]
+        done, seconds = float(totals["processed_bytes"]), float(run["duration_s"])
+        workers = max(1, min(int(run["parallel"]), int(totals["processed"])))
+    except (OSError, SrtbuildError, ValueError, KeyError, TypeError):
+        return None
+    if done < 50_000 or seconds < 0.2:  # a run of a few small files says little
+        return None
+    return done / seconds / workers
