@@ -58,6 +58,7 @@ BATCH: dict[str, tuple[str, Any]] = {
     "exclude": ("str_list", None),
     "export_report": ("optional_str", None),
     "export_format": ("optional_str", None),
+    "progress": ("str", "auto"),
     "progress_interval_s": ("number", 0.5),
     "max_memory_mb": ("optional_int", None),  # None: most of the machine's memory
     "timeout_s": ("number", None),
@@ -65,6 +66,7 @@ BATCH: dict[str, tuple[str, Any]] = {
 # Keys `batch:` shares with the top level, where older files have them: kept working there.
 BATCH_AT_TOP = ("patterns", "recursive", "exclude", "timeout_s")
 EXPORT_FORMATS = ("json", "csv", "md", "html")
+PROGRESS_MODES = ("auto", "live", "plain", "json")
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
 # Settings that only the report reads: changing them rebuilds no file.
 REPORT = {"worst_files": 10, "history": 20}
@@ -402,6 +404,8 @@ def _batch(checker: _Checker, raw: Any, top: dict, settings: Settings) -> None:
             checker.fail(keys, f"expected 0.05 to 3,600 seconds, got {_short(val)}")
         if name == "max_memory_mb" and val is not None and not 1 <= val <= 1 << 24:
             checker.fail(keys, f"expected 1 to 16,777,216 (MB), or null, got {_short(val)}")
+        if name == "progress" and val not in PROGRESS_MODES:
+            checker.fail(keys, f"expected one of {', '.join(PROGRESS_MODES)}, got {_short(val)}")
         if name == "export_format" and val is not None and val not in EXPORT_FORMATS:
             checker.fail(keys, f"expected one of {', '.join(EXPORT_FORMATS)}, got {_short(val)}")
         if name == "export_report" and val is not None and not val.strip():

@@ -24,13 +24,25 @@ CONFIG = '''\
 # `srtbuild batch INPUT_DIR OUTPUT_DIR` takes the two folders as arguments instead.
 input: {input}
 output: {output}                  # corrected tree; reports and state go in {output}/.srtbuild/
-patterns: ["*.srt"]            # file names (or paths with /) to build
-recursive: true
-exclude: []                    # e.g. ["drafts/**"]
 language: en                   # guides code pages, capitalization, fillers; `auto` guesses per file
 # encoding: cp1252             # force a source encoding instead of detecting it
-timeout_s: 300                 # a file that takes longer is stopped and recorded as failed
 # memory_limit_mb: 2048        # more memory one file may take (default: half the machine / jobs)
+
+# How runs go, for `srtbuild batch` and `doit` alike; flags of `srtbuild batch` win.
+# None of these changes an output: editing them rebuilds no file.
+batch:
+  patterns: ["*.srt"]          # file names (or paths with /) to build
+  recursive: true
+  exclude: []                  # e.g. ["drafts/**"]
+  jobs: null                   # worker processes; null: one per CPU available
+  incremental: true            # false: process every file on every run
+  stop_on_error: false         # true: start no new file after the first failure
+  timeout_s: 300               # a file that takes longer is stopped and recorded as failed
+  max_memory_mb: null          # past this (all processes), fewer files run at once; null: 80% of the machine
+  progress: auto               # live block on a terminal, plain lines in logs; json: for tools
+  progress_interval_s: 0.5     # live display redraw; logs get a line every 20 intervals
+  export_report: null          # also write the report here, e.g. report.md
+  export_format: null          # json, csv, md or html (default: from export_report's extension)
 
 # Correction rules, run in this order. A name alone uses the rule's defaults.
 pipeline:

@@ -4,7 +4,9 @@ overridden by flags, validated like the rest, and never a reason to rebuild."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,12 +38,36 @@ def both(repo: Path, *flags: str) -> tuple:
     return one, first, two, json.loads(found.read_text(encoding="utf-8")) if found.exists() else None
 
 
+def two_at_once(run: subprocess.CompletedProcess) -> bool:
+    """Two files were in progress at the same moment (JSON progress: a second `start`
+    before the first `file`)."""
+    running = widest = 0
+    for line in run.stderr.splitlines():
+        event = json.loads(line)["event"]
+        running += {"start": 1, "file": -1}.get(event, 0)
+        widest = max(widest, running)
+    return widest >= 2
+
+
 def test_jobs(tmp_path: Path) -> None:
-    repo = repo_with(tmp_path, "batch: {jobs: 2}\n", {f"l{i}.srt": lecture(i, 30) for i in range(4)})
-    _, by_batch, _, by_doit = both(repo)
+    repo = repo_with(tmp_path, "batch: {jobs: 2, progress: json}\n", {f"l{i}.srt": lecture(i, 1000) for i in range(6)})
+    one, by_batch, two, by_doit = both(repo)
     assert by_batch["run"]["parallel"] == 2 and by_doit["run"]["parallel"] == 2
-    batch(repo, "--force", "-j", "1")
-    assert report(repo)["run"]["parallel"] == 1  # the flag wins
+    assert two_at_once(one) and two_at_once(two), (one.stderr, two.stderr)
+    flagged = batch(repo, "--force", "-j", "1")
+    assert report(repo)["run"]["parallel"] == 1 and not two_at_once(flagged)  # the flag wins
+    set_batch(repo, "batch: {jobs: 1, progress: json}\n")
+    assert not two_at_once(doit("--always-execute", cwd=repo))
+    flagged = batch(repo, "--force", "-j", "2")
+    assert two_at_once(flagged) and not two_at_once(batch(repo, "--force"))
+
+
+def test_progress(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, "batch: {progress: json}\n")
+    for run in (batch(repo), doit("--always-execute", cwd=repo)):
+        assert all(json.loads(line)["event"] for line in run.stderr.splitlines()), run.stderr
+    flagged = batch(repo, "--force", "--progress", "plain")
+    assert "{" not in flagged.stderr and "srtbuild: 2 processed" in flagged.stderr  # the flag wins
 
 
 def test_jobs_default_to_the_cpus_available(tmp_path: Path) -> None:
@@ -115,10 +141,8 @@ def test_progress_interval(tmp_path: Path) -> None:
     assert len(ticks) >= 5 and '"progress"' not in rare.stderr
     flagged = batch(repo, "--progress", "json", "--force", "--progress-interval", "0.05")
     assert flagged.stderr.count('"progress"') >= 5  # the flag wins
-    # Plain doit logs a line every 20 intervals: every second at 0.05 s.
-    set_batch(repo, "batch: {progress_interval_s: 0.05}\n")
-    run = doit("--always-execute", cwd=repo)
-    assert any(line.startswith("srtbuild: 0/1 files (0.0%)") for line in run.stderr.splitlines()), run.stderr
+    set_batch(repo, "batch: {progress_interval_s: 0.05, progress: json}\n")
+    assert doit("--always-execute", cwd=repo).stderr.count('"progress"') >= 5
 
 
 def test_max_memory(tmp_path: Path) -> None:
@@ -155,6 +179,7 @@ def test_editing_the_batch_settings_rebuilds_nothing(tmp_path: Path) -> None:
     ("batch: {job: 2}\n", "1:9: batch.job: unknown key"),
     ("batch: {stop_on_error: maybe}\n", "1:24: batch.stop_on_error: expected true or false"),
     ("batch: {progress_interval_s: 0}\n", "1:30: batch.progress_interval_s: expected 0.05 to 3,600 seconds"),
+    ("batch: {progress: fancy}\n", "1:19: batch.progress: expected one of auto, live, plain, json"),
     ("batch: {export_format: xml}\n", "1:24: batch.export_format: expected one of json, csv, md, html"),
     ("batch: {max_memory_mb: 0}\n", "1:24: batch.max_memory_mb: expected 1 to 16,777,216"),
     ("batch: {timeout_s: -1}\n", "1:20: batch.timeout_s: expected a positive number of seconds"),

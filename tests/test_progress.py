@@ -374,3 +374,21 @@ def test_a_refused_preflight_stops_plain_doit_with_one_line() -> None:
     rep.complete_run()
     assert stop.value.code == 2
     assert log.getvalue() == "srtbuild: error: build: not enough free space to start\n"
+
+
+def test_an_unsized_terminal_is_taken_as_80_by_24(monkeypatch) -> None:
+    import os
+
+    from srtbuild.reports.progress import _terminal_size
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+    master, slave = os.openpty()  # nobody set its size: 0 x 0
+    try:
+        stream = SimpleNamespace(fileno=lambda: slave)
+        assert _terminal_size(stream) == (80, 24)  # type: ignore[arg-type]
+        monkeypatch.setenv("COLUMNS", "132")
+        assert _terminal_size(stream) == (132, 24)  # type: ignore[arg-type]
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -26,10 +26,6 @@ from srtbuild.reports.report import Run
 from srtbuild.reports.sidecars import Wanted
 
 
-PROGRESS_MODES = ("auto", "live", "plain", "json")
-COLOR_MODES = ("auto", "always", "never")
-
-
 @dataclass
 class RunOptions:
     """How a run goes (none of it changes an output): the `batch:` section of
@@ -67,7 +63,7 @@ def run_options(settings: Settings, **flags: object) -> RunOptions:
         export_format=fmt,  # type: ignore[arg-type]
         progress_interval_s=given.get("progress_interval_s", batch["progress_interval_s"]),  # type: ignore[arg-type]
         max_memory_mb=memory or machine_memory_mb() * 4 // 5,  # type: ignore[operator]
-        progress=given.get("progress", "auto"),  # type: ignore[arg-type]
+        progress=given.get("progress", batch["progress"]),  # type: ignore[arg-type]
         color=given.get("color", "auto"),  # type: ignore[arg-type]
         verbosity=given.get("verbosity", 1),  # type: ignore[arg-type]
     )

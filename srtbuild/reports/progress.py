@@ -358,7 +358,8 @@ def _terminal_size(stream: TextIO) -> tuple[int, int]:
             size.append(int(value))
             continue
         try:
-            size.append(os.get_terminal_size(stream.fileno())[index])
+            # A pseudo-terminal nobody sized says 0 x 0.
+            size.append(os.get_terminal_size(stream.fileno())[index] or default)
         except (AttributeError, ValueError, OSError):
             size.append(default)
     return size[0], size[1]
