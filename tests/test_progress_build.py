@@ -202,3 +202,17 @@ def test_the_display_is_the_same_under_plain_doit(long_repo: Path) -> None:
     assert any(re.match(r"srtbuild: \d+/17 files \(", line) for line in lines)
     assert any(line.startswith("srtbuild: 17 processed, 0 up to date, 0 failed") for line in lines)
     assert ROOT  # the dodo.py is the project's own
+
+
+def test_up_to_date_files_are_counted_once_under_doit_and_batch(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {f"l{i}.srt": lecture(i, 20) for i in range(3)})
+    first = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
+    assert "srtbuild: 3 processed, 0 up to date, 0 failed" in first.stderr, first.stderr
+    (repo / "lectures/l0.srt").write_text(lecture(7, 20), encoding="utf-8")
+    again = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
+    assert again.stderr.startswith("srtbuild: 1 file to process (")
+    assert "srtbuild: 1 processed, 2 up to date, 0 failed" in again.stderr, again.stderr
+    (repo / "lectures/l1.srt").write_text(lecture(8, 20), encoding="utf-8")
+    os.utime(repo / "lectures/l2.srt", (1, 1))  # a new mtime, the same bytes: doit stores it, runs nothing
+    run = batch(repo)
+    assert "srtbuild: 1 processed, 2 up to date, 0 failed" in run.stderr, run.stderr

@@ -176,6 +176,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 # Doit finds the ones whose mtime alone moved up to date (and stores it).
                 todo = [src for src, why in found if why != REFRESH]
                 work = survey(build, todo, len(build.sources) - len(todo))
+                work.reported_by_doit = len(selected) - len(todo)
                 if not lost:
                     check_space(work, build.shown(build.where.output))
                 from srtbuild.engine.embed import (  # doit is loaded only when there is work

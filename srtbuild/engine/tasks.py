@@ -374,5 +374,6 @@ def _plan_for_doit(build: Build, names: list[str]) -> Workload:
     force = build.options.force or any(arg in ("-a", "--always-execute", "--always") for arg in sys.argv[1:])
     todo = [src for src, why in outdated(build, force) if why != REFRESH and src.name in wanted]
     work = survey(build, todo, len(wanted) - len(todo))
+    work.reported_by_doit = work.up_to_date  # doit checks every task it was given
     check_space(work, build.shown(build.where.output))
     return work

@@ -25,6 +25,7 @@ class Workload:
 
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # task name -> (bytes, cues)
     up_to_date: int = 0  # sources that will not run
+    reported_by_doit: int = 0  # of those, how many doit will still report as up to date itself
     estimate_s: float | None = None  # whole run, from the last run's speed or a typical one
     estimate_basis: str = ""  # what the estimate is based on, for people
     need_bytes: int = 0  # disk space the outputs, sidecars and reports will take
@@ -79,7 +80,7 @@ class Tracker:
         self.started = now
         self.first_work: float | None = None
         self.ok = self.failed = self.empty = 0
-        self.up_to_date = workload.up_to_date
+        self.up_to_date = workload.up_to_date - workload.reported_by_doit  # doit's skips count the rest
         self.corrections = self.segments = 0
         self.active: dict[str, float] = {}  # name -> when it started (dicts keep order)
         self.finished: set[str] = set()
