@@ -6,6 +6,7 @@ the task definitions themselves live in the build layer (srtbuild.engine.tasks).
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
@@ -17,6 +18,8 @@ from srtbuild.config import load_settings
 from srtbuild.engine.isolation import WorkerWatch, stopping
 from srtbuild.engine.project import plan, run_options
 from srtbuild.engine.state import guard_state, lock_for
+from srtbuild.engine.throttle import begin_drain
+from srtbuild.reports.progress import notice
 from srtbuild.engine.tasks import doit_config, process_tasks, report_task
 from srtbuild.errors import SrtbuildError
 
@@ -59,17 +62,22 @@ def dodo(namespace: dict) -> None:
 
 
 def _stop_cleanly() -> None:
-    """Plain `doit` as `srtbuild batch` would end: Ctrl-C or SIGTERM stops the run with
-    one line and exit 130 (doit itself lets KeyboardInterrupt out as a traceback), and a
-    `-n` worker that was killed stops it the same way instead of leaving doit waiting for
-    it forever. What finished is committed either way; running doit again resumes."""
+    """Plain `doit` as `srtbuild batch` would end: a first Ctrl-C lets the files in
+    progress finish, a second one or SIGTERM stops the run at once, with one line and
+    exit 130 (doit itself lets KeyboardInterrupt out as a traceback), and a `-n` worker
+    that was killed stops it the same way instead of leaving doit waiting for it forever.
+    What finished is committed either way; running doit again resumes."""
     if threading.current_thread() is not threading.main_thread():
         return
 
     def stop(signum: int, frame: object) -> None:
+        if begin_drain(signum):  # a first Ctrl-C: the files in progress finish first
+            return
         if not stopping.is_set():
             stopping.set()
-            print("srtbuild: interrupted; finished files are saved, run doit again to resume", file=sys.stderr)
+            # Said once doit has ended (its summary first), not from inside a signal handler.
+            atexit.register(notice, "srtbuild: interrupted; finished files are saved, run doit again to resume",
+                            "interrupted")
         raise SystemExit(130)  # passes through doit's loop, which then ends its workers and saves
 
     for sig in (signal.SIGINT, signal.SIGTERM):

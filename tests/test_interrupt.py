@@ -233,3 +233,58 @@ def test_plain_doit_stops_in_one_line_when_a_worker_is_killed_or_on_ctrl_c(tmp_p
     done = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, env=ENV, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert report(repo)["totals"]["succeeded"] == FILES
+
+
+def _events_until(proc: subprocess.Popen, kind: str) -> list[dict]:
+    """JSON progress events read from the run's stderr up to the first of `kind`."""
+    events = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        events.append(json.loads(line))
+        if events[-1]["event"] == kind:
+            return events
+    raise AssertionError(f"no {kind} event: {events}")
+
+
+@pytest.mark.parametrize("command", ["batch", "doit"])
+def test_a_first_ctrl_c_lets_the_files_in_progress_finish_and_starts_no_new_one(tmp_path: Path, command: str) -> None:
+    files = {f"l{i:02d}.srt": text for i, text in enumerate(lectures(12, 6000).values())}
+    repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
+    args = ["-m", "srtbuild", "batch", "lectures", "build"] if command == "batch" else ["-m", "doit"]
+    run = subprocess.Popen([sys.executable, *args], cwd=repo, env=ENV, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = _events_until(run, "file")  # one finished: the next ones are in progress
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    rest = [json.loads(line) for line in run.stderr]  # type: ignore[union-attr]
+    assert run.wait(timeout=120) == 130
+    events = seen + rest
+    stop = next(i for i, e in enumerate(events) if e["event"] == "stopping")
+    started = {e["file"] for e in events[:stop] if e["event"] == "start"}
+    finished = {e["file"] for e in events if e["event"] == "file" and e["status"] == "ok"}
+    assert 2 <= len(started) <= 4 and finished == started, (started, finished)  # in flight: finished
+    assert not [e for e in events[stop:] if e["event"] == "start"]
+    assert events[-1]["event"] == "interrupted"
+    assert events[stop]["message"].startswith("stopping after the ")
+    names = {f"lectures/{n}" for n in files}
+    for name in finished:
+        assert (repo / "build" / name.removeprefix("lectures/")).is_file()
+    again = batch(repo)  # the rest, and only the rest
+    assert again.returncode == 0 and processed(repo) == len(names) - len(finished)
+    assert_nothing_left(run.pid)
+
+
+def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
+    files = {f"l{i:02d}.srt": text for i, text in enumerate(lectures(6, 15000).values())}
+    repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
+    run = subprocess.Popen([sys.executable, "-m", "srtbuild", "batch", "lectures", "build"], cwd=repo, env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _events_until(run, "start")
+    time.sleep(0.3)
+    os.killpg(run.pid, signal.SIGINT)
+    _events_until(run, "stopping")
+    t0 = time.monotonic()
+    os.killpg(run.pid, signal.SIGINT)
+    assert run.wait(timeout=60) == 130
+    assert time.monotonic() - t0 < 1.5  # a 15,000-cue file takes seconds: it was not waited for
+    assert processed(repo) == 0
+    assert_nothing_left(run.pid)

@@ -28,9 +28,10 @@ linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-
 
 @pytest.fixture(scope="module")
 def long_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of a few seconds: enough for many frames at a 0.1 s redraw interval."""
-    files = {f"course/lecture_{i:02d}.srt": lecture(i, 1500) for i in range(16)}
-    files["講義/第二章_量子力学入門.srt"] = lecture(99, 1500)
+    """A build of a few seconds (more than the 3 the ETA waits for): many frames at a
+    0.1 s redraw interval."""
+    files = {f"course/lecture_{i:02d}.srt": lecture(i, 4000) for i in range(16)}
+    files["講義/第二章_量子力学入門.srt"] = lecture(99, 4000)
     return make_repo(tmp_path_factory.mktemp("long") / "repo", files)
 
 
@@ -87,7 +88,7 @@ def test_a_terminal_shows_a_live_block_naming_the_files_in_progress(long_repo: P
     for f in blocks:
         assert all(cell_width(line) <= 79 for line in f), f
     joined = "\n".join("\n".join(f) for f in blocks)
-    assert re.search(r"  now:   (course/lecture_\d\d\.srt|講義/\S+) \(1,50\d cues\)", joined), joined
+    assert re.search(r"  now:   (course/lecture_\d\d\.srt|講義/\S+) \(4,00\d cues\)", joined), joined
     assert " | " in joined.split("now:")[-1].split("\n")[0] or "|" in joined  # two workers, two names
     for figure in ("% ", "files/min", "segments/s", "memory", "processes)", "ETA:", "done:",
                    "Ctrl+C stops after the files in progress; the next run resumes."):
@@ -137,7 +138,7 @@ def test_json_progress_lines_parse(long_repo: Path) -> None:
     kinds = [e["event"] for e in events]
     assert kinds[0] == "plan" and kinds[-1] == "end"
     assert kinds.count("start") == 17 and kinds.count("file") == 17 and "progress" in kinds
-    assert events[0]["files"] == 17 and events[0]["cues"] >= 17 * 1500
+    assert events[0]["files"] == 17 and events[0]["cues"] >= 17 * 4000
     assert {e["file"] for e in events if e["event"] == "file"} == {
         f"lectures/course/lecture_{i:02d}.srt" for i in range(16)} | {"lectures/講義/第二章_量子力学入門.srt"}
     assert events[-1]["done"] == 17 and events[-1]["peak_memory_mb"] > 0

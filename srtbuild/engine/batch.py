@@ -20,7 +20,8 @@ from typing import Iterator, TextIO
 from srtbuild.config import EXPORT_FORMATS, Settings, find_config, load_settings
 from srtbuild.confined import OutputRoot
 from srtbuild.engine.isolation import stopping
-from srtbuild.engine.preflight import NoSpace, check_space, megabytes, survey
+from srtbuild.engine.throttle import begin_drain, draining
+from srtbuild.engine.preflight import NoSpace, check_space, survey
 from srtbuild.engine.project import Build, plan, run_options
 from srtbuild.engine.state import OutputUnwritable, check_state, guard_state, lock_for
 from srtbuild.engine.uptodate import REFRESH, outdated
@@ -28,9 +29,9 @@ from srtbuild.errors import SrtbuildError, UsageError
 from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
-from srtbuild.reports.display import duration, json_line
+from srtbuild.reports.display import duration, json_line, size_text
 from srtbuild.reports.export import export_text, write_export
-from srtbuild.reports.report import LAST_RUN, failure_note, write_reports
+from srtbuild.reports.report import LAST_RUN, report_outcome, write_reports
 
 _MAX_WORKER_LOSSES = 3
 
@@ -113,10 +114,14 @@ def _in_folder(path: Path) -> Iterator[None]:
 
 @contextmanager
 def _stop_signals() -> Iterator[None]:
-    """Ctrl-C and SIGTERM stop the run: no new file starts, state is saved. Both first say
-    so (srtbuild.engine.isolation.stopping), so that workers dying next are not taken for lost."""
+    """A first Ctrl-C lets the files in progress finish and starts no new one; a second
+    one, or SIGTERM, stops the run at once. Either way finished files are saved. Stopping
+    first says so (srtbuild.engine.isolation.stopping), so that workers dying next are not
+    taken for lost."""
 
     def handler(signum: int, frame: object) -> None:
+        if begin_drain(signum):
+            return
         stopping.set()
         raise KeyboardInterrupt
 
@@ -190,6 +195,10 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     interrupted = True
                     code = 130
                 except WorkerLost as exc:
+                    if draining.is_set():  # stopping anyway: nothing to start again
+                        interrupted = True
+                        code = 130
+                        break
                     # doit would have waited forever. What finished is committed; the files
                     # in flight run again, in a fresh set of workers.
                     lost += 1
@@ -252,10 +261,13 @@ def _exit_code(code: int, brief: dict) -> int:
 
 def _report_only(build: Build) -> int:
     reporter = reporter_for(build, build.options.verbosity, up_to_date=len(build.sources))(None, {})
+    reporter.initialize({}, [])
     run = build.run()
-    note = failure_note(run, write_reports(run))
+    note, values = report_outcome(run, write_reports(run))
     if note:
         reporter.add_failure(SimpleNamespace(name="report"), SimpleNamespace(get_msg=lambda: note))
+    else:
+        reporter.add_success(SimpleNamespace(name="report", values=values))
     reporter.complete_run()
     return 1 if note else 0
 
@@ -275,11 +287,11 @@ def dry_run(build: Build, force: bool, out: TextIO) -> int:
     out.write(f"{len(todo)} to process, {len(build.sources) - len(todo)} up to date "
               f"({len(build.sources)} sources in {build.shown(build.where.input)})\n")
     if todo:
-        free = "unknown" if work.free_bytes is None else megabytes(work.free_bytes)
-        out.write(f"estimate: {megabytes(work.bytes)} and {work.cues:,} cues to process; about "
+        free = "unknown" if work.free_bytes is None else size_text(work.free_bytes)
+        out.write(f"estimate: {size_text(work.bytes)} and {work.cues:,} cues to process; about "
                   f"{duration(work.estimate_s or 0)} at {work.estimate_basis} with {build.parallel} "
                   f"worker{'s' if build.parallel != 1 else ''}; outputs, sidecars and reports need about "
-                  f"{megabytes(work.need_bytes)} ({free} free)\n")
+                  f"{size_text(work.need_bytes)} ({free} free)\n")
         try:
             check_space(work, build.shown(build.where.output))
         except NoSpace as exc:

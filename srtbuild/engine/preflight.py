@@ -18,6 +18,8 @@ from srtbuild.engine.discovery import Source
 from srtbuild.engine.project import Build
 from srtbuild.errors import SrtbuildError, SubtitleError
 from srtbuild.names import STATE_DIR
+from srtbuild.processes import available_cpus
+from srtbuild.reports.display import size_text
 from srtbuild.reports.report import LAST_RUN
 from srtbuild.reports.tracker import Workload
 from srtbuild.subtitles.encoding import decode
@@ -31,6 +33,8 @@ TYPICAL_BYTES_PER_S = 500_000
 # its fixed part, and each source adds a few kB to the reports and their cache.
 SIDECAR_FIXED = 2048
 REPORT_PER_SOURCE = 4096
+MARGIN = 1.25
+SPARE = 1024 * 1024
 _ARROWS = (b"-->", "-->".encode("utf-16-le"), "-->".encode("utf-16-be"))
 
 
@@ -40,10 +44,11 @@ class NoSpace(SrtbuildError):
     exit_code = 2
 
 
-def survey(build: Build, todo: list[Source], up_to_date: int) -> Workload:
-    """The work of processing `todo` (the other sources, `up_to_date`, will not run)."""
+def survey(build: Build, todo: list[Source], up_to_date: int, jobs: int | None = None) -> Workload:
+    """The work of processing `todo` with `jobs` workers (default: the build's); the
+    other sources, `up_to_date`, will not run."""
     settings = build.settings
-    work = Workload(up_to_date=up_to_date, jobs=build.parallel)
+    work = Workload(up_to_date=up_to_date, jobs=jobs or build.parallel)
     need = 0
     out_root = build.where.absolute(build.where.output)
     block = _block_size(out_root)
@@ -59,7 +64,9 @@ def survey(build: Build, todo: list[Source], up_to_date: int) -> Workload:
         need += _blocks(size, block) + _blocks(size + SIDECAR_FIXED, block)
         need -= _existing(build.where.absolute(src.output)) + _existing(build.where.absolute(src.sidecar))
     need += REPORT_PER_SOURCE * len(build.sources)
-    work.need_bytes = max(need, 0)
+    # A sidecar holds a line per repair, and some files need many: room to spare, so that
+    # a run that starts can finish.
+    work.need_bytes = max(int(need * MARGIN) + SPARE, 0)
     work.free_bytes = free_bytes(out_root)
     work.estimate_s, work.estimate_basis = _estimate(build, work)
     return work
@@ -70,18 +77,8 @@ def check_space(work: Workload, shown_output: str) -> None:
     if work.free_bytes is None or not work.files or work.need_bytes <= work.free_bytes:
         return
     raise NoSpace(f"{shown_output}: not enough free space to start: the outputs, sidecars and reports of "
-                  f"{work.files:,} files need about {megabytes(work.need_bytes)}, and its file system has "
-                  f"{megabytes(work.free_bytes)} free; free some space or choose another output folder")
-
-
-def megabytes(n: int) -> str:
-    if n >= 10 * 1024 ** 3:
-        return f"{n / 1024 ** 3:,.0f} GB"
-    if n >= 1024 ** 3:
-        return f"{n / 1024 ** 3:.1f} GB"
-    if n >= 1024 ** 2:
-        return f"{n / 1024 ** 2:,.1f} MB"
-    return f"{max(n, 0) / 1024:,.0f} kB"
+                  f"{work.files:,} files need about {size_text(work.need_bytes)}, and its file system has "
+                  f"{size_text(work.free_bytes)} free; free some space or choose another output folder")
 
 
 def _look(path: Path, name: str, encoding: str | None,
@@ -145,7 +142,8 @@ def _estimate(build: Build, work: Workload) -> tuple[float | None, str]:
     enough, else at a typical one."""
     if not work.files:
         return 0.0, ""
-    workers = max(1, min(build.parallel, work.files))
+    # Workers beyond the CPUs add no speed.
+    workers = max(1, min(work.jobs, work.files, available_cpus()))
     rate, basis = TYPICAL_BYTES_PER_S, "a typical speed"
     last = _last_run(build)
     if last is not None:
@@ -163,6 +161,6 @@ def _last_run(build: Build) -> float | None:
         workers = max(1, min(int(run["parallel"]), int(totals["processed"])))
     except (OSError, SrtbuildError, ValueError, KeyError, TypeError):
         return None
-    if done < 50_000 or seconds < 0.2:  # a run of a few small files says little
+    if done < 50_000 or seconds < 0.05:  # a run of a few small files says little
         return None
     return done / seconds / workers

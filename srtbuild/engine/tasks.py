@@ -34,7 +34,7 @@ from srtbuild.engine.discovery import Source
 from srtbuild.engine.isolation import Helper, install_fork_guard
 from srtbuild.engine.project import Build
 from srtbuild.engine.preflight import check_space, survey
-from srtbuild.engine.throttle import Gate
+from srtbuild.engine import throttle
 from srtbuild.engine.uptodate import (
     DONE,
     OUT_KEY,
@@ -53,7 +53,7 @@ from srtbuild.reports.export import export_report
 from srtbuild.reports.report import (
     REPORT_FILES,
     clean_reports,
-    failure_note,
+    report_outcome,
     write_reports,
 )
 from srtbuild.reports.tracker import Workload
@@ -165,9 +165,6 @@ class Current(UptodateCalculator):
 
 # One helper child per process that runs tasks (the main process, or each doit worker).
 _helper = Helper()
-# The slots for files in progress, made by doit_config in the main process before doit
-# forks its workers, which inherit it.
-_gate: Gate | None = None
 
 
 def finish() -> None:
@@ -191,7 +188,8 @@ def process_action(job: Job, settings: Settings, key: str, stop_on_error: bool,
     again next time) unless the run stops on the first error."""
     started = time.perf_counter()
     src = job.src
-    with _gate.slot() if _gate is not None else nullcontext():
+    gate = throttle.current()
+    with gate.slot() if gate is not None else nullcontext():
         outcome = _helper.call(_process_in_child, job, settings, settings.timeout_s, memory_mb)
     if outcome.kind == "ok":
         summary = outcome.value
@@ -293,7 +291,7 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
     (`srtbuild batch` exports after the run, once the output folder is free)."""
     run = build.run()
     try:
-        note = failure_note(run, write_reports(run))
+        report = write_reports(run)
     except (OSError, SrtbuildError) as exc:
         return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
     options = build.options
@@ -303,7 +301,8 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
                           build.settings.report["worst_files"], sys.__stdout__ or sys.stdout)
         except SrtbuildError as exc:
             return TaskFailed(str(exc))
-    return TaskFailed(note) if note else {}
+    note, values = report_outcome(run, report)
+    return TaskFailed(note) if note else values  # a failure, so that doit exits 1
 
 
 def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[dict]:
@@ -346,9 +345,9 @@ def doit_config(build: Build, workload: Workload | None = None) -> dict:
     its selection reaches."""
     from srtbuild.reports.progress import reporter_for
 
-    global _gate
     install_fork_guard()  # doit's -n workers must die with the main process
-    _gate = Gate()
+    # Made here, in the main process, before doit forks its workers: they inherit it.
+    gate = throttle.new_gate()
     options = build.options
     planner = None if workload is not None else partial(_plan_for_doit, build)
     config = {
@@ -356,7 +355,7 @@ def doit_config(build: Build, workload: Workload | None = None) -> dict:
         "dep_file": build.where.state_file,
         "check_file_uptodate": SourceChecker,
         "reporter": reporter_for(build, options.verbosity, workload=workload, planner=planner,
-                                 lower=_gate.lower),
+                                 lower=gate.lower, waiting=gate.waiting),
         "default_tasks": [PROCESS, "report"],
     }
     if options.jobs > 1:
@@ -366,14 +365,31 @@ def doit_config(build: Build, workload: Workload | None = None) -> dict:
     return config
 
 
+def _doit_processes(args: list[str]) -> int | None:
+    """N of `-n N`, `-nN`, `--process N` or `--process=N` on doit's command line."""
+    for i, arg in enumerate(args):
+        value = None
+        if arg in ("-n", "--process") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--process="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-n") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None and value.isdigit():
+            return max(int(value), 1)
+    return None
+
+
 def _plan_for_doit(build: Build, names: list[str]) -> Workload:
     """The pre-flight check of plain doit: of the sources its selection reaches, those it
     will run. Refuses (NoSpace) a run the output's disk cannot hold."""
     wanted = set(names)
-    # `doit -a` reaches no reporter or loader: doit's own command line is the one place to see it.
-    force = build.options.force or any(arg in ("-a", "--always-execute", "--always") for arg in sys.argv[1:])
+    # `doit -a` and `doit -n N` reach no reporter or loader: doit's own command line is
+    # the one place to see them.
+    args = sys.argv[1:]
+    force = build.options.force or any(arg in ("-a", "--always-execute", "--always") for arg in args)
     todo = [src for src, why in outdated(build, force) if why != REFRESH and src.name in wanted]
-    work = survey(build, todo, len(wanted) - len(todo))
+    work = survey(build, todo, len(wanted) - len(todo), jobs=_doit_processes(args) or build.parallel)
     work.reported_by_doit = work.up_to_date  # doit checks every task it was given
     check_space(work, build.shown(build.where.output))
     return work

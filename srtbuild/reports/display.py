@@ -19,6 +19,8 @@ from srtbuild.reports.tracker import Snapshot
 
 HINT = "Ctrl+C stops after the files in progress; the next run resumes."
 HINT_SHORT = "Ctrl+C stops; the next run resumes."
+STOPPING = "Stopping after the files in progress; Ctrl+C again stops at once."
+STOPPING_SHORT = "Stopping; Ctrl+C again: at once."
 _ELLIPSIS = "…"
 _MB = 1024 * 1024
 _BAR_MAX = 30
@@ -82,6 +84,21 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m {seconds % 60:02d}s"
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def size_text(n: int) -> str:
+    """Bytes for people: kB under a megabyte, MB, then GB."""
+    if n >= 10 * 1024 ** 3:
+        return f"{n / 1024 ** 3:,.0f} GB"
+    if n >= 1024 ** 3:
+        return f"{n / 1024 ** 3:.1f} GB"
+    if n >= 1024 ** 2:
+        return f"{n / 1024 ** 2:,.1f} MB"
+    return f"{max(n, 0) / 1024:,.0f} kB"
 
 
 def _processes(n: int) -> str:
@@ -181,19 +198,31 @@ def _now(snap: Snapshot, width: int, paint: Palette) -> list[str]:
     if not snap.active:
         return _pack("now:", [("starting" if snap.done < snap.total else "finishing", "dim")], width, paint)
     room = max(width - _LABEL, 4)
-    across = min(len(snap.active), 3)
-    share = max(16, (room - 3 * (across - 1)) // across)  # each name's part of a line
+    ready = len(snap.active) - snap.waiting
+    labels = [" (waiting)" if i >= ready else f" ({cues:,} cue{'s' if cues != 1 else ''})" if cues else ""
+              for i, (_, cues) in enumerate(snap.active)]
+    styles = ["dim" if i >= ready else "" for i in range(len(snap.active))]
+    whole = [(name + label, style) for (name, _), label, style in zip(snap.active, labels, styles)]
+    widths = [cell_width(t) for t, _ in whole]
+    if max(widths) <= room and sum(widths) + 3 * (len(whole) - 1) <= 2 * room - 3:
+        lines = _pack("now:", whole, width, paint, sep=" | ", max_lines=2)
+        if not any("more" in line for line in lines):
+            return lines
+    # As many names to a line as get 24 cells each; a name keeps its whole width before
+    # its cue count does, and is shortened in the middle only past that.
+    across = max(1, min(len(snap.active), room // 24))
+    share = max(8, (room - 3 * (across - 1)) // across)
     chunks = []
-    for name, cues in snap.active:
-        label = f" ({cues:,} cue{'s' if cues != 1 else ''})" if cues else ""
-        if cell_width(label) > share // 2:
+    for i, (name, _) in enumerate(snap.active):
+        label = labels[i]
+        if cell_width(name) + cell_width(label) > share and i < ready:
             label = ""
-        chunks.append((shorten(name, share - cell_width(label)) + label, ""))
+        chunks.append((shorten(name, max(share - cell_width(label), 8)) + label, styles[i]))
     return _pack("now:", chunks, width, paint, sep=" | ", max_lines=2)
 
 
 def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette(False),
-          hint: bool = True) -> list[str]:
+          hint: bool = True, stopping: bool = False) -> list[str]:
     """The live frame: a line per topic, none wider than `width - 1` cells, at most
     `height - 1` lines (the cursor must be able to go back to its first line)."""
     width = max(width - 1, 20)
@@ -210,7 +239,7 @@ def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette
     done = [(f"{snap.ok:,} ok", "ok" if snap.ok else ""), (f"{snap.failed:,} failed", "bad" if snap.failed else "")]
     if snap.empty:
         done.append((f"{snap.empty:,} empty", "warn"))
-    done += [(f"{snap.up_to_date:,} up to date", ""), (f"| {snap.corrections:,} corrections", "")]
+    done += [(f"{snap.up_to_date:,} up to date", ""), (f"| {plural(snap.corrections, 'correction')}", "")]
     speed = [(f"{_rate(snap.files_per_min)} files/min", ""), (f"{_rate(snap.segments_per_s)} segments/s", ""),
              (f"| memory {snap.memory_bytes / _MB:,.0f} MB ({_processes(snap.processes)})", "")]
     eta = "estimating" if snap.eta_s is None else duration(snap.eta_s)
@@ -220,7 +249,8 @@ def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette
     lines += _pack("speed:", speed, width, paint)
     lines += _pack("ETA:", [(eta, "bold"), (f"(elapsed {duration(snap.elapsed_s)})", "dim")], width, paint)
     if hint:
-        lines.append(paint(fit(HINT if cell_width(HINT) <= width else HINT_SHORT, width), "dim"))
+        long, short = (STOPPING, STOPPING_SHORT) if stopping else (HINT, HINT_SHORT)
+        lines.append(paint(fit(long if cell_width(long) <= width else short, width), "warn" if stopping else "dim"))
     room = max(height - 1, 1)
     if len(lines) > room and hint:
         lines.pop()
@@ -231,12 +261,15 @@ def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette
 def plain_line(snap: Snapshot) -> str:
     """The live block's figures on one line, for logs (no width limit, no escapes)."""
     eta = "estimating" if snap.eta_s is None else duration(snap.eta_s)
+    empty = f"{snap.empty:,} empty, " if snap.empty else ""
     text = (f"srtbuild: {snap.done:,}/{snap.total:,} files ({100 * snap.fraction:.1f}%) | {snap.ok:,} ok, "
-            f"{snap.failed:,} failed, {snap.up_to_date:,} up to date | {snap.corrections:,} corrections | "
+            f"{snap.failed:,} failed, {empty}{snap.up_to_date:,} up to date | "
+            f"{plural(snap.corrections, 'correction')} | "
             f"{_rate(snap.files_per_min)} files/min, {_rate(snap.segments_per_s)} segments/s | "
             f"memory {snap.memory_bytes / _MB:,.0f} MB ({_processes(snap.processes)}) | ETA {eta}")
     if snap.active:
-        names = [shorten(name, 40) for name, _ in snap.active[:3]]
+        ready = len(snap.active) - snap.waiting
+        names = [name + (" (waiting)" if i >= ready else "") for i, (name, _) in enumerate(snap.active[:4])]
         more = len(snap.active) - len(names)
         text += " | now: " + ", ".join(names) + (f" and {more} more" if more else "")
     return text
@@ -251,6 +284,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "eta_s": None if snap.eta_s is None else round(snap.eta_s, 1),
         "memory_mb": round(snap.memory_bytes / _MB, 1), "processes": snap.processes,
         "active": [name for name, _ in snap.active],
+        "waiting": snap.waiting,
     }
 
 

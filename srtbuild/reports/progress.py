@@ -27,9 +27,12 @@ from srtbuild.reports.display import (
     is_terminal,
     json_line,
     plain_line,
+    plural,
+    size_text,
     snapshot_fields,
 )
-from srtbuild.reports.tracker import Tracker, Workload
+from srtbuild.reports.report import removed_note
+from srtbuild.reports.tracker import Snapshot, Tracker, Workload
 
 PREFIX = "process:"
 _MB = 1024 * 1024
@@ -43,6 +46,25 @@ _WRITE = threading.RLock()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_WRITE.acquire, after_in_parent=_WRITE.release,
                         after_in_child=_WRITE.release)
+
+
+_live: ProgressReporter | None = None  # the reporter of the run going on, for notice()
+_json_after = False  # the last run's reporter wrote JSON: so do messages after it
+
+
+def notice(text: str, event: str = "message") -> None:
+    """A message of the run's own (not about one file), written through the reporter of
+    the run going on (above its live block, or as a JSON event), else as a line (JSON if
+    the last run's progress was). `event` "stopping" also turns the block's Ctrl+C hint
+    into the stopping one."""
+    reporter = _live
+    if reporter is None:
+        print(json_line(event, 0.0, message=text.removeprefix("srtbuild: ")) if _json_after else text,
+              file=sys.stderr)
+        return
+    if event == "stopping":
+        reporter.stopping = True
+    reporter._diag(text, always=True, event=event, message=text.removeprefix("srtbuild: "))
 
 
 class ProgressReporter:
@@ -60,7 +82,9 @@ class ProgressReporter:
     interval_s = 0.5
     memory_limit_mb = 0  # 0: none
     lower: Callable[[], tuple[int, int] | None] | None = None  # fewer files at once, if it can
+    waiting: Callable[[], int] | None = None  # files handed to a worker that wait for a slot
     reports_shown = ""  # where the reports are written, as shown
+    reports_by_doit = False  # plain doit: its report task writes them (srtbuild batch also after a stop)
     ticking = True  # a thread redraws and samples; tests with a fake clock call tick()
     clock: Callable[[], float] = staticmethod(time.monotonic)
 
@@ -77,8 +101,10 @@ class ProgressReporter:
         self.last_draw = self.last_log = self.last_lower = now
         self.next_mark = 0.1  # a log line at every tenth of the work
         self.report_failed: str | None = None
+        self.report_values: dict | None = None  # the report task succeeded, with these
         self.refused = False
         self.memory_warned = False
+        self.stopping = False  # Ctrl-C: the files in progress finish, no new one starts
         self.lowest = self.lower is None  # no fewer files at once can be asked for
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
@@ -89,6 +115,7 @@ class ProgressReporter:
     def initialize(self, tasks: dict, selected: list[str]) -> None:
         """Before the first task: the pre-flight check (for plain doit, of the sources its
         selection runs), its findings, and the live display."""
+        global _live
         if self.planner is not None:
             try:
                 work = self.planner(_process_names(tasks, selected))
@@ -98,6 +125,7 @@ class ProgressReporter:
                 raise SystemExit(exc.exit_code) from None
             self.tracker = Tracker(work, self.clock())
         self._announce(self.tracker.workload)
+        _live = self
         if self.ticking:
             self._thread = threading.Thread(target=self._tick_loop, name="srtbuild-progress", daemon=True)
             self._thread.start()
@@ -106,8 +134,8 @@ class ProgressReporter:
         pass
 
     def execute_task(self, task: Any) -> None:
-        if not task.name.startswith(PREFIX):
-            return
+        if not task.name.startswith(PREFIX) or self.stopping:
+            return  # after a Ctrl-C, a task doit hands a worker waits, and never runs
         with _WRITE:
             now = self.clock()
             name = task.name[len(PREFIX):]
@@ -118,6 +146,9 @@ class ProgressReporter:
             self._refresh(now)
 
     def add_success(self, task: Any) -> None:
+        if task.name == "report":
+            self.report_values = task.values or {}
+            return
         if not task.name.startswith(PREFIX):
             return
         values = task.values or {}
@@ -174,6 +205,10 @@ class ProgressReporter:
         pass
 
     def complete_run(self) -> None:
+        global _live, _json_after
+        if _live is self:
+            _live = None
+        _json_after = self.kind == "json"
         self._halt.set()
         if self._thread is not None:
             self._thread.join()
@@ -186,18 +221,25 @@ class ProgressReporter:
             t = self.tracker
             elapsed = now - t.started
             if self.kind == "json":
-                self._json("end", **snapshot_fields(t.snapshot(now, self.memory.current, self.memory.processes)),
-                           peak_memory_mb=round(peak / _MB, 1), reports=self.reports_shown or None,
-                           report_error=self.report_failed)
+                self._json("end", **self._figures(now), peak_memory_mb=round(peak / _MB, 1),
+                           reports=self.reports_shown if self.report_values is not None else None,
+                           removed=(self.report_values or {}).get("removed", 0), report_error=self.report_failed)
             elif self.verbosity >= 1:
                 rate = t.done / elapsed * 60 if elapsed > 0 else 0.0
                 took = f"{elapsed:.1f} s" if elapsed < 60 else duration(elapsed)
-                self._write(f"srtbuild: {t.done:,} processed, {t.up_to_date:,} up to date, {t.failed:,} failed; "
-                            f"{t.segments:,} cues, {t.corrections:,} corrections in {took} ({rate:,.0f} files a "
-                            f"minute, peak memory {peak / _MB:,.0f} MB, all processes)\n")
-                if self.reports_shown and not self.report_failed:
+                empty = f"{t.empty:,} empty, " if t.empty else ""
+                self._write(f"srtbuild: {t.done:,} processed, {t.up_to_date:,} up to date, {empty}{t.failed:,} "
+                            f"failed; {plural(t.segments, 'segment')}, {plural(t.corrections, 'correction')} in "
+                            f"{took} ({rate:,.0f} files a minute, peak memory {peak / _MB:,.0f} MB, all processes)\n")
+                removed = (self.report_values or {}).get("removed")
+                if removed:
+                    self._write(f"srtbuild: {removed_note(removed)}\n")
+                if self.report_values is not None and self.reports_shown:
                     self._write(f"srtbuild: reports in {self.reports_shown} (summary.txt, report.html, "
                                 f"report.json, report.csv)\n")
+                elif self.report_values is None and not self.report_failed and self.reports_by_doit:
+                    self._write("srtbuild: the reports were not updated (doit did not run the report task); "
+                                "the next run updates them\n")
             if self.report_failed and self.kind != "json" and self.verbosity >= 0:
                 self._write(f"srtbuild: {self.report_failed}\n")
             self.err.flush()
@@ -250,7 +292,7 @@ class ProgressReporter:
                        need_bytes=work.need_bytes, free_bytes=work.free_bytes)
         elif self.verbosity >= 1 and work.files:
             text = (f"srtbuild: {work.files:,} file{'s' if work.files != 1 else ''} to process "
-                    f"({work.bytes / _MB:,.1f} MB, {work.cues:,} cues), {work.up_to_date:,} up to date")
+                    f"({size_text(work.bytes)}, {plural(work.cues, 'cue')}), {work.up_to_date:,} up to date")
             if work.estimate_s is not None and work.estimate_basis:
                 text += (f"; about {duration(work.estimate_s)} at {work.estimate_basis} with {work.jobs} "
                          f"worker{'s' if work.jobs != 1 else ''}")
@@ -267,8 +309,14 @@ class ProgressReporter:
             self._diag(f"{self._shown(name)}: warning: empty file (no cue to show); its output will be empty too",
                        event="warning", file=self._shown(name), message="empty file")
 
+    def _snapshot(self, now: float) -> Snapshot:
+        waiting = self.waiting() if self.waiting is not None else 0
+        return self.tracker.snapshot(now, self.memory.current, self.memory.processes, waiting)
+
     def _figures(self, now: float) -> dict:
-        return snapshot_fields(self.tracker.snapshot(now, self.memory.current, self.memory.processes))
+        fields = snapshot_fields(self._snapshot(now))
+        fields["active"] = [self._shown(name) for name in fields["active"]]
+        return fields
 
     def _refresh(self, now: float) -> None:
         if self.kind == "live" and self.verbosity >= 1 and now - self.last_draw >= self.interval_s:
@@ -286,13 +334,13 @@ class ProgressReporter:
 
     def _log(self, now: float) -> None:
         self.last_log = now
-        self._write(plain_line(self.tracker.snapshot(now, self.memory.current, self.memory.processes)) + "\n")
+        self._write(plain_line(self._snapshot(now)) + "\n")
 
     def _draw(self, now: float) -> None:
         self.last_draw = now
         width, height = _terminal_size(self.err)
-        snap = self.tracker.snapshot(now, self.memory.current, self.memory.processes)
-        lines = block(snap, width, height, self.paint)
+        snap = self._snapshot(now)
+        lines = block(snap, width, height, self.paint, stopping=self.stopping)
         self._erase()
         self._write("\n".join(lines))
         self.drawn = len(lines)
@@ -309,10 +357,8 @@ class ProgressReporter:
         """One message: a line above the live block, a log line, or a JSON event."""
         with _WRITE:
             if self.kind == "json":
-                if event is not None:
+                if event is not None:  # else the caller writes its own event (a `file` one)
                     self._json(event, **fields)
-                elif always or self.verbosity >= 1:
-                    self._json("message", message=text)
                 return
             if self.verbosity < 1 and not always:
                 return
@@ -344,8 +390,7 @@ class ProgressReporter:
 
     def status_line(self) -> str:
         """The figures as one plain line (for logs and tests)."""
-        now = self.clock()
-        return plain_line(self.tracker.snapshot(now, self.memory.current, self.memory.processes))
+        return plain_line(self._snapshot(self.clock()))
 
 
 def _terminal_size(stream: TextIO) -> tuple[int, int]:
@@ -387,7 +432,8 @@ def _process_names(tasks: dict, selected: list[str]) -> list[str]:
 
 def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, up_to_date: int = 0,
                  workload: Workload | None = None, planner: Callable[[list[str]], Workload] | None = None,
-                 lower: Callable[[], tuple[int, int] | None] | None = None) -> type:
+                 lower: Callable[[], tuple[int, int] | None] | None = None,
+                 waiting: Callable[[], int] | None = None) -> type:
     """A reporter class bound to one build (doit wants a class, and makes the instance).
     `workload` is the work ahead when known (srtbuild batch), `planner` finds it for the
     sources doit's selection reaches (plain doit); `up_to_date` counts the sources found
@@ -406,5 +452,7 @@ def reporter_for(build: Any, verbosity: int = 1, stream: TextIO | None = None, u
         "interval_s": options.progress_interval_s,
         "memory_limit_mb": options.max_memory_mb,
         "lower": staticmethod(lower) if lower is not None else None,
+        "waiting": staticmethod(waiting) if waiting is not None else None,
+        "reports_by_doit": planner is not None,
         "reports_shown": build.shown(build.where.state_dir).replace(os.sep, "/") + "/",
     })

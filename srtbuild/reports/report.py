@@ -263,6 +263,22 @@ def failure_note(build: Run, report: dict) -> str | None:
     return f"{'; '.join(parts)}; see {build.summary_shown}"
 
 
+def report_outcome(build: Run, report: dict) -> tuple[str | None, dict]:
+    """What the progress display says of a written report: the line saying files failed
+    (None if none did), and the values it shows otherwise (outputs removed with their
+    sources, which a changed `exclude` or a deleted source causes)."""
+    note = failure_note(build, report)
+    removed = report["totals"].get("removed", 0)
+    if note and removed:
+        note += f"; {removed_note(removed)}"
+    return note, {"removed": removed}
+
+
+def removed_note(n: int) -> str:
+    return (f"removed the output{'s' if n != 1 else ''} of {n:,} source{'s' if n != 1 else ''} no longer in the "
+            "build (deleted, renamed, or left out by patterns or exclude)")
+
+
 def clean_reports(out_root: str, dryrun: bool = False) -> None:
     """`doit clean` of the report task: the reports, their history and caches, and every
     sidecar left (with its source's output): those of sources deleted since the last

@@ -66,6 +66,7 @@ class Snapshot:
     eta_s: float | None  # None: estimating
     memory_bytes: int = 0
     processes: int = 1
+    waiting: int = 0  # of the active files, the last ones wait for a slot (fewer files at once)
 
     @property
     def fraction(self) -> float:
@@ -109,8 +110,9 @@ class Tracker:
             self.empty += 1
         else:
             self.ok += 1
-        self.segments += segments
-        self.corrections += corrections
+        if status == "ok":  # as the report counts them: an empty file's repairs show nowhere
+            self.segments += segments
+            self.corrections += corrections
         self.work_done += self._bytes(name)
         self._update_eta(now)
 
@@ -178,7 +180,7 @@ class Tracker:
         # zero, and let the next finished file correct it.
         return max(left, 1.0)
 
-    def snapshot(self, now: float, memory_bytes: int = 0, processes: int = 1) -> Snapshot:
+    def snapshot(self, now: float, memory_bytes: int = 0, processes: int = 1, waiting: int = 0) -> Snapshot:
         busy = self._busy(now)
         return Snapshot(
             done=self.done, total=self.total, ok=self.ok, failed=self.failed, empty=self.empty,
@@ -188,4 +190,5 @@ class Tracker:
             files_per_min=self.done / busy * 60 if busy > 0 else 0.0,
             segments_per_s=self.segments / busy if busy > 0 else 0.0,
             eta_s=self.eta(now), memory_bytes=memory_bytes, processes=processes,
+            waiting=min(waiting, len(self.active)),
         )
