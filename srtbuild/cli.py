@@ -14,6 +14,7 @@ import platform
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from srtbuild import __version__
 from srtbuild.config import load_settings
@@ -200,28 +201,69 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DataOut:
+    """stdout, where data goes (--json, --dry-run, `--export-report -`, `-o -`): data that
+    cannot be written there (stdout closed, a full disk, an I/O error) is a one-line error
+    and exit 2, not an internal error, nor data lost in silence."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _do(self, name: str, *args: Any) -> Any:
+        if self._stream is None:
+            raise UsageError("cannot write to stdout: it is closed")
+        try:
+            return getattr(self._stream, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UsageError(f"cannot write to stdout: {exc.strerror or exc}") from None
+
+    def write(self, data: Any) -> Any:
+        return self._do("write", data)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._do("flush")
+
+    @property
+    def buffer(self) -> "_DataOut":
+        return _DataOut(getattr(self._stream, "buffer", None))
+
+    def isatty(self) -> bool:
+        return bool(self._stream is not None and self._stream.isatty())
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise OSError("stdout is closed")
+        return self._stream.fileno()
+
+
 def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    # Started with stdout or stderr closed (`>&-`): Python has no stream for it. Write
-    # into nothing rather than fail on the first print.
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w")
+    # Started with stderr closed (`2>&-`): Python has no stream for it. Write into nothing
+    # rather than fail on the first message.
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+    stdout = sys.stdout
+    if not isinstance(stdout, _DataOut):
+        sys.stdout = _DataOut(stdout)  # type: ignore[assignment]
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return 2
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, where a failure is still one line and exit 2
+        return code
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
         print("srtbuild: interrupted", file=sys.stderr)
         return 130
     except SrtbuildError as exc:
-        print(f"srtbuild: error: {exc}", file=sys.stderr)
+        _error(f"srtbuild: error: {exc}")
         return exc.exit_code
     except BrokenPipeError:
         return 0
@@ -230,3 +272,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"srtbuild: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
         return 3
+    finally:
+        sys.stdout = stdout  # type: ignore[assignment]
+
+
+def _error(text: str) -> None:
+    """The one line of an error: above a live progress display or as JSON if a run's
+    progress was JSON (srtbuild.reports.progress knows), else plain."""
+    if "srtbuild.reports.progress" in sys.modules:
+        sys.modules["srtbuild.reports.progress"].notice(text, "error")
+    else:
+        print(text, file=sys.stderr)

@@ -37,7 +37,8 @@ def dodo(namespace: dict) -> None:
     try:
         settings = load_settings(config if config.is_file() else None, start=here)
         build = plan(settings, base=here)
-        build.options = run_options(settings)
+        build.options = run_options(settings, **_doit_flags(sys.argv[1:]))
+        build.check_export()
         # Taken now, held until doit exits: a busy or unwritable output folder is one line
         # and exit 2 here, as with `srtbuild batch`, before doit opens anything.
         state_file = str(build.where.absolute(build.where.state_file))
@@ -59,6 +60,28 @@ def dodo(namespace: dict) -> None:
     namespace["DOIT_CONFIG"] = doit_config(build)
     namespace["task_process"] = task_process
     namespace["task_report"] = task_report
+
+
+def _doit_flags(args: list[str]) -> dict:
+    """What doit's own command line says of the run (`-n N`, `-a`), which reaches no
+    reporter or loader: how many workers the report and the estimate should name, and
+    whether every file runs. Only for `doit run`, the default command."""
+    if args and not args[0].startswith("-") and args[0] != "run" and ":" not in args[0] and "=" not in args[0]:
+        return {}  # `doit list`, `doit clean`, ... or a task name
+    flags: dict = {}
+    for i, arg in enumerate(args):
+        value = None
+        if arg in ("-n", "--process") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--process="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-n") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None and value.isdigit():
+            flags["jobs"] = max(int(value), 1)
+        if arg in ("-a", "--always-execute", "--always"):
+            flags["force"] = True
+    return flags
 
 
 def _stop_cleanly() -> None:

@@ -199,3 +199,32 @@ def test_batch_settings_are_not_in_the_digest() -> None:
                          "recursive: false, exclude: [a]}\n", "srtbuild.yaml", Path("."))
     assert plain.digest() == tuned.digest()
     assert tuned.batch["jobs"] == 3 and tuned.recursive is False and tuned.exclude == ["a"] and tuned.timeout_s == 5
+
+
+@pytest.mark.parametrize("target, why", [
+    ("lectures/a.srt", "it is a source, or would be taken for one"),
+    ("lectures/new.srt", "it is a source, or would be taken for one"),
+    ("srtbuild.yaml", "it is a settings file this build reads"),
+    ("build/.srtbuild/state.sqlite", "it is inside the output folder"),
+    ("build/a.srt", "it is inside the output folder"),
+])
+def test_the_export_never_overwrites_what_the_build_reads_or_writes(tmp_path: Path, target: str, why: str) -> None:
+    repo = repo_with(tmp_path, "")
+    assert batch(repo).returncode == 0
+    before = {p: p.read_bytes() for p in (repo / "lectures/a.srt", repo / "srtbuild.yaml", repo / "build/a.srt")}
+    flagged = batch(repo, "--export-report", target)
+    assert flagged.returncode == 2 and f"{target}: will not write the report there: {why}" in flagged.stderr
+    set_batch(repo, f"batch: {{export_report: {target}}}\n")
+    for run in (batch(repo), doit(cwd=repo)):
+        assert run.returncode == 2 and "will not write the report there" in run.stderr, run.stderr
+    (repo / "srtbuild.yaml").write_text(BASE, encoding="utf-8")
+    assert all(p.read_bytes() == data for p, data in before.items())
+    assert not (repo / "lectures/new.srt").exists()
+
+
+def test_doit_n_is_the_number_of_workers_reported(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, "", {f"l{i}.srt": lecture(i, 30) for i in range(3)})
+    assert doit("-n", "1", cwd=repo).returncode == 0
+    assert report(repo)["run"]["parallel"] == 1
+    assert doit("--always-execute", "-n", "3", cwd=repo).returncode == 0
+    assert report(repo)["run"]["parallel"] == 3

@@ -229,18 +229,26 @@ def test_a_disk_too_small_for_the_run_is_refused_before_any_file_starts(tmp_path
     assert report(repo)["totals"]["succeeded"] == 30
 
 
+def _repaired_everywhere(seed: int, cues: int = 2000) -> str:
+    """A lecture whose every cue needs repairs: its sidecar, a warning a repair, is
+    several times the size of the source, more than the pre-flight's estimate."""
+    return "\n".join(f"{i}\n00:{(seed + 2 * i) // 60 % 60:02d}:{(seed + 2 * i) % 60:02d}.5 --> "
+                     f"00:{(seed + 2 * i + 1) // 60 % 60:02d}:{(seed + 2 * i + 1) % 60:02d}.9\nso um the the lecture\n"
+                     for i in range(1, cues + 1))
+
+
 @linux
 def test_a_disk_that_fills_up_during_the_run_stops_it_with_one_line(tmp_path: Path) -> None:
-    from bench.corpus import lecture
-
-    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 600) for i in range(30)})
-    # Room enough, but few files: the file system runs out of inodes (ENOSPC) halfway.
-    _small_disk(repo / "build", "size=20m,nr_inodes=40")
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": _repaired_everywhere(i) for i in range(12)})
+    # Room for what the pre-flight foresees (about 4 MB), not for these sidecars (10 MB).
+    _small_disk(repo / "build", "size=5m")
     try:
         run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo)
+        assert "not enough free space to start" not in run.stderr, run.stderr
         assert run.returncode in (1, 2), run.stderr
         assert "Traceback" not in run.stderr and "internal error" not in run.stderr
-        assert "No space left on device" in run.stderr and "the run stops" in run.stderr
+        assert "No space left on device" in run.stderr or "disk is full" in run.stderr, run.stderr
+        assert "the run stops" in run.stderr or "free space" in run.stderr, run.stderr
         errors = [line for line in run.stderr.splitlines() if ": error: " in line]
         assert len(errors) <= 3, run.stderr  # not one line per remaining file
     finally:
@@ -248,7 +256,20 @@ def test_a_disk_that_fills_up_during_the_run_stops_it_with_one_line(tmp_path: Pa
     # With room again, the next run builds the rest.
     again = batch(repo)
     assert again.returncode == 0, again.stderr
-    assert report(repo)["totals"]["succeeded"] == 30
+    assert report(repo)["totals"]["succeeded"] == 12
+
+
+@linux
+def test_a_file_system_without_free_inodes_is_refused_before_any_file_starts(tmp_path: Path) -> None:
+    from bench.corpus import lecture
+
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 20) for i in range(30)})
+    _small_disk(repo / "build", "size=20m,nr_inodes=40")
+    try:
+        run = run_alone(build_cmd("batch", "lectures", "build"), cwd=repo)
+        assert run.returncode == 2 and "not enough free inodes to start" in run.stderr, run.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(repo / "build")])
 
 
 @linux

@@ -445,7 +445,7 @@ def test_an_unreadable_metrics_folder_is_one_line_not_a_crash(tmp_path: Path, us
 
 
 @linux
-def test_exports_never_wait_for_a_reader_and_a_closed_stdout_is_no_error(tmp_path: Path) -> None:
+def test_exports_never_wait_for_a_reader_and_a_closed_stdout_is_one_line(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
     os.mkfifo(repo / "fifo")
     run = run_alone(build_cmd("batch", "lectures", "build", "--export-report", "fifo"), cwd=repo, timeout=30)
@@ -454,4 +454,13 @@ def test_exports_never_wait_for_a_reader_and_a_closed_stdout_is_no_error(tmp_pat
     closed = subprocess.run(build_cmd("batch", "lectures", "build", "--dry-run"), cwd=repo, env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True,
                             preexec_fn=lambda: os.close(1))
-    assert closed.returncode == 0 and "Traceback" not in closed.stderr, closed.stderr
+    # The listing asked for cannot be written: said, not lost in silence.
+    assert closed.returncode == 2 and "Traceback" not in closed.stderr, closed.stderr
+    assert closed.stderr == "srtbuild: error: cannot write to stdout: it is closed\n"
+    quiet = subprocess.run(build_cmd("batch", "lectures", "build", "-q"), cwd=repo, env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True,
+                           preexec_fn=lambda: os.close(1))
+    assert quiet.returncode == 0 and quiet.stderr == ""  # a build writes no data to stdout
+    full = subprocess.run(build_cmd("batch", "lectures", "build", "--dry-run", "--force"), cwd=repo, env=ENV,
+                          stdout=open("/dev/full", "w"), stderr=subprocess.PIPE, text=True)
+    assert full.returncode == 2 and full.stderr.endswith("cannot write to stdout: No space left on device\n")

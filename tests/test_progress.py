@@ -394,3 +394,12 @@ def test_an_unsized_terminal_is_taken_as_80_by_24(monkeypatch) -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_a_file_named_like_a_separator_keeps_its_name_and_a_sliver_of_a_terminal_gets_one_line() -> None:
+    lines = block(snap([("| evil.srt", 10), ("soft\u00adhyphen.srt", 5)]), 80)
+    assert "| evil.srt (10 cues)" in lines[1]
+    assert cell_width("soft\u00adhyphen") == 11  # terminals draw a soft hyphen
+    for width in (1, 5, 12, 20):
+        tiny = block(snap(NAMES), width, height=3)
+        assert len(tiny) == 1 and cell_width(tiny[0]) <= max(width - 1, 1), tiny

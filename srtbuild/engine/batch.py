@@ -31,6 +31,7 @@ from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
 from srtbuild.reports.display import duration, json_line, size_text
 from srtbuild.reports.export import export_text, write_export
+from srtbuild.reports.progress import notice
 from srtbuild.reports.report import LAST_RUN, report_outcome, write_reports
 
 _MAX_WORKER_LOSSES = 3
@@ -67,8 +68,8 @@ def make_build(opts: BatchOptions) -> Build:
             raise UsageError(f"{name} is empty; give a folder (use . for the current one)")
     if opts.export_report is not None and not opts.export_report.strip():
         raise UsageError("--export-report: give a file name, or - for stdout")
-    if opts.parallel is not None and opts.parallel < 1:
-        raise UsageError(f"-j/--parallel: expected 1 or more processes, got {opts.parallel}")
+    if opts.parallel is not None and not 1 <= opts.parallel <= 1024:
+        raise UsageError(f"-j/--parallel: expected 1 to 1,024 processes, got {opts.parallel}")
     if opts.export_format is not None and opts.export_format not in EXPORT_FORMATS:
         raise UsageError(f"--export-format: expected one of {', '.join(EXPORT_FORMATS)}, got {opts.export_format!r}")
     for flag, value, low, high in (("--timeout", opts.timeout_s, 0.001, 7 * 86400),
@@ -89,6 +90,7 @@ def make_build(opts: BatchOptions) -> Build:
         export_report=opts.export_report, export_format=opts.export_format,
         progress_interval_s=opts.progress_interval_s, max_memory_mb=opts.max_memory_mb,
         progress=opts.progress, color=opts.color, verbosity=opts.verbosity)
+    build.check_export()
     return build
 
 
@@ -213,7 +215,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                 if last is None or last.st_mtime < build.started:
                     # doit did not get to the report task (stopped on an error or
                     # interrupted): the report still covers what exists now.
-                    write_reports(build.run())
+                    write_reports(build.run(), lambda w: notice(f"srtbuild: warning: {w}", "warning"))
                 brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}"))
             except OSError as exc:
                 raise OutputUnwritable(f"cannot write the reports ({exc.strerror or exc}); free space or "
@@ -263,7 +265,7 @@ def _report_only(build: Build) -> int:
     reporter = reporter_for(build, build.options.verbosity, up_to_date=len(build.sources))(None, {})
     reporter.initialize({}, [])
     run = build.run()
-    note, values = report_outcome(run, write_reports(run))
+    note, values = report_outcome(run, write_reports(run, lambda w: notice(f"srtbuild: warning: {w}", "warning")))
     if note:
         reporter.add_failure(SimpleNamespace(name="report"), SimpleNamespace(get_msg=lambda: note))
     else:

@@ -266,6 +266,12 @@ def contains(folder: str | Path, path: str | Path) -> bool:
         here = parent
 
 
+def matches(patterns: list[str], rel: str) -> bool:
+    """Whether a path relative to the input folder (`/`-separated) is one the patterns
+    take for a source."""
+    return _Matcher(patterns)(rel, rel.rsplit("/", 1)[-1])
+
+
 def first_match(folder: Path, patterns: list[str]) -> str | None:
     """The first file under `folder` (hidden names skipped, links not followed) that a
     pattern matches, relative to it; None if there is none."""

@@ -33,6 +33,7 @@ TYPICAL_BYTES_PER_S = 500_000
 # its fixed part, and each source adds a few kB to the reports and their cache.
 SIDECAR_FIXED = 2048
 REPORT_PER_SOURCE = 4096
+STATE_PER_FILE = 2048  # doit's state and its write-ahead log grow by about this a file
 MARGIN = 1.25
 SPARE = 1024 * 1024
 _ARROWS = (b"-->", "-->".encode("utf-16-le"), "-->".encode("utf-16-be"))
@@ -55,26 +56,42 @@ def survey(build: Build, todo: list[Source], up_to_date: int, jobs: int | None =
     for src in todo:
         size, cues, blank, problem = _look(build.where.absolute(src.source), src.name, settings.encoding,
                                            settings.language)
-        work.sizes[src.name] = (size, cues)
         if problem is not None:
+            # It fails at once, writing only a small sidecar: no work, no room (a 100 GB
+            # file named like a subtitle must not stop the others from starting).
+            work.sizes[src.name] = (0, 0)
             work.doomed.append((src.name, problem.line, problem.message))
-        elif blank:
+            need += _blocks(SIDECAR_FIXED, block)
+            continue
+        work.sizes[src.name] = (size, cues)
+        if blank:
             work.empty.append(src.name)
         # What it will write, less what it replaces.
         need += _blocks(size, block) + _blocks(size + SIDECAR_FIXED, block)
         need -= _existing(build.where.absolute(src.output)) + _existing(build.where.absolute(src.sidecar))
-    need += REPORT_PER_SOURCE * len(build.sources)
+    need += REPORT_PER_SOURCE * len(build.sources) + STATE_PER_FILE * len(todo)
     # A sidecar holds a line per repair, and some files need many: room to spare, so that
     # a run that starts can finish.
     work.need_bytes = max(int(need * MARGIN) + SPARE, 0)
     work.free_bytes = free_bytes(out_root)
+    # An output and a sidecar a file, and their folders: inodes run out too (a tmpfs, a
+    # file system of many small files).
+    work.need_inodes = 2 * len(todo) + len({os.path.dirname(src.output) for src in todo}) + 32
+    work.free_inodes = free_inodes(out_root)
     work.estimate_s, work.estimate_basis = _estimate(build, work)
     return work
 
 
 def check_space(work: Workload, shown_output: str) -> None:
-    """NoSpace when the output's file system has less free space than the run needs."""
-    if work.free_bytes is None or not work.files or work.need_bytes <= work.free_bytes:
+    """NoSpace when the output's file system has less free space, or fewer free inodes
+    (files it can still hold), than the run needs."""
+    if not work.files:
+        return
+    if work.free_inodes is not None and work.need_inodes > work.free_inodes:
+        raise NoSpace(f"{shown_output}: not enough free inodes to start: the outputs and sidecars of "
+                      f"{work.files:,} files need about {work.need_inodes:,} new files, and its file system "
+                      f"can hold {work.free_inodes:,} more; free some or choose another output folder")
+    if work.free_bytes is None or work.need_bytes <= work.free_bytes:
         return
     raise NoSpace(f"{shown_output}: not enough free space to start: the outputs, sidecars and reports of "
                   f"{work.files:,} files need about {size_text(work.need_bytes)}, and its file system has "
@@ -129,6 +146,13 @@ def _statvfs(path: Path) -> os.statvfs_result | None:
         except (OSError, AttributeError):
             return None
     return None
+
+
+def free_inodes(path: Path) -> int | None:
+    """Files an ordinary user may still create there; None where the file system does not
+    count them (it reports no inodes at all)."""
+    stat = _statvfs(path)
+    return stat.f_favail if stat is not None and stat.f_files else None
 
 
 def free_bytes(path: Path) -> int | None:

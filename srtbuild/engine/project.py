@@ -18,6 +18,7 @@ from srtbuild.engine.discovery import (
     discover,
     first_match,
     layout,
+    matches,
 )
 from srtbuild.errors import UsageError
 from srtbuild.names import STATE_DIR, escape_name
@@ -85,6 +86,7 @@ class Build:
     sources: list[Source]
     unlisted: list[tuple[str, str]] = field(default_factory=list)  # folders discovery could not list
     options: RunOptions = field(default_factory=RunOptions)
+    patterns: list[str] = field(default_factory=list)  # those discovery used
     started: float = field(default_factory=time.time)
     cwd: str = field(default_factory=os.getcwd)  # where the user is: messages name paths from there
 
@@ -98,6 +100,35 @@ class Build:
 
     def shown(self, path: str) -> str:
         return shown(self.where, path, self.cwd)
+
+    def check_export(self) -> None:
+        """UsageError if `export_report` names a file the build reads or writes: a source
+        (or a name the patterns would take for one), srtbuild.yaml, a glossary, or
+        anything in the output folder (outputs, sidecars, the state). Writing the report
+        there would destroy it."""
+        target = self.options.export_report
+        if not target or target == "-":
+            return
+        real = os.path.realpath(target)
+        if os.path.exists(real) and not os.path.isfile(real):
+            return  # a pipe, a terminal, /dev/stdout: written to, never replaced
+        why = None
+        out = os.path.realpath(self.where.absolute(self.where.output))
+        source_root = os.path.realpath(self.where.absolute(self.where.input))
+        settings = self.settings
+        read = {os.path.realpath(os.path.join(settings.root, os.path.basename(settings.path)))} if settings.path else set()
+        read |= {os.path.realpath(g) for g in settings.glossary_files}
+        if _within(real, out):
+            why = "it is inside the output folder, which holds only what srtbuild makes"
+        elif real in read:
+            why = "it is a settings file this build reads"
+        elif _within(real, source_root) and (
+                matches(self.patterns, os.path.relpath(real, source_root).replace(os.sep, "/"))
+                or real in {os.path.realpath(self.where.absolute(src.source)) for src in self.sources}):
+            why = "it is a source, or would be taken for one"
+        if why:
+            raise UsageError(f"{escape_name(target)}: will not write the report there: {why}; "
+                             "choose another file for export_report")
 
     @property
     def config_file(self) -> str | None:
@@ -188,7 +219,8 @@ def plan(
     found = discover(where, patterns, settings.recursive if recursive is None else recursive,
                      settings.exclude if exclude is None else exclude)
     check_confined(where, found.sources)
-    return Build(settings=settings, where=where, sources=found.sources, unlisted=found.unlisted)
+    return Build(settings=settings, where=where, sources=found.sources, unlisted=found.unlisted,
+                 patterns=list(patterns))
 
 
 def _check_output_inside_input(where: Layout, patterns: list[str]) -> None:

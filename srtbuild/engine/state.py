@@ -19,7 +19,6 @@ import os
 import shutil
 import sqlite3
 import stat
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,6 +30,7 @@ except ImportError:  # Windows: no advisory locks of this kind; runs are not gua
 
 from srtbuild.confined import TMP_PREFIX, TMP_SUFFIX, LinkRefused, OutputRoot
 from srtbuild.errors import SrtbuildError
+from srtbuild.reports.progress import notice
 
 # doit writes `deps:` last when it records a finished task (Dependency.save_success):
 # seeing it means the task's row is complete and can be committed.
@@ -142,8 +142,12 @@ class RunLock:
                 "wait for it to finish (or stop it), then run again",
                 os.path.dirname(self.path),
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode("ascii"))
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode("ascii"))
+        except OSError as exc:  # a full disk: said in one line, like any unwritable output
+            os.close(fd)
+            raise _unwritable(self.path, exc) from None
         self._held[self.path] = [fd, 1]
 
     @classmethod
@@ -285,7 +289,7 @@ class StateDB:
         runs again next time. Stop here, with one line."""
         failure = _unwritable(self.name, exc)
         StateDB.failure = failure
-        print(f"srtbuild: error: {failure}", file=sys.stderr)
+        notice(f"srtbuild: error: {failure}", "error")  # above the live block, or as JSON
         raise StateWriteFailed(failure.exit_code) from None
 
     def _write(self, task_ids: list[str]) -> None:

@@ -290,8 +290,9 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
     """Write the reports; for plain doit also the export srtbuild.yaml asks for
     (`srtbuild batch` exports after the run, once the output folder is free)."""
     run = build.run()
+    warnings: list[str] = []  # told by the reporter, in the main process (this may be a worker)
     try:
-        report = write_reports(run)
+        report = write_reports(run, warnings.append)
     except (OSError, SrtbuildError) as exc:
         return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
     options = build.options
@@ -301,8 +302,12 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
                           build.settings.report["worst_files"], sys.__stdout__ or sys.stdout)
         except SrtbuildError as exc:
             return TaskFailed(str(exc))
+        except OSError as exc:  # stdout full or gone
+            return TaskFailed(f"{options.export_report}: cannot write the report there: {exc.strerror or exc}")
     note, values = report_outcome(run, report)
-    return TaskFailed(note) if note else values  # a failure, so that doit exits 1
+    if note:  # a failure, so that doit exits 1
+        return TaskFailed("\n".join([note, *(f"warning: {w}" for w in warnings)]))
+    return {**values, "warnings": warnings}
 
 
 def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[dict]:
@@ -365,31 +370,12 @@ def doit_config(build: Build, workload: Workload | None = None) -> dict:
     return config
 
 
-def _doit_processes(args: list[str]) -> int | None:
-    """N of `-n N`, `-nN`, `--process N` or `--process=N` on doit's command line."""
-    for i, arg in enumerate(args):
-        value = None
-        if arg in ("-n", "--process") and i + 1 < len(args):
-            value = args[i + 1]
-        elif arg.startswith("--process="):
-            value = arg.split("=", 1)[1]
-        elif arg.startswith("-n") and len(arg) > 2:
-            value = arg[2:]
-        if value is not None and value.isdigit():
-            return max(int(value), 1)
-    return None
-
-
 def _plan_for_doit(build: Build, names: list[str]) -> Workload:
     """The pre-flight check of plain doit: of the sources its selection reaches, those it
     will run. Refuses (NoSpace) a run the output's disk cannot hold."""
     wanted = set(names)
-    # `doit -a` and `doit -n N` reach no reporter or loader: doit's own command line is
-    # the one place to see them.
-    args = sys.argv[1:]
-    force = build.options.force or any(arg in ("-a", "--always-execute", "--always") for arg in args)
-    todo = [src for src, why in outdated(build, force) if why != REFRESH and src.name in wanted]
-    work = survey(build, todo, len(wanted) - len(todo), jobs=_doit_processes(args) or build.parallel)
+    todo = [src for src, why in outdated(build, build.options.force) if why != REFRESH and src.name in wanted]
+    work = survey(build, todo, len(wanted) - len(todo))
     work.reported_by_doit = work.up_to_date  # doit checks every task it was given
     check_space(work, build.shown(build.where.output))
     return work

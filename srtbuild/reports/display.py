@@ -25,7 +25,7 @@ _ELLIPSIS = "…"
 _MB = 1024 * 1024
 _BAR_MAX = 30
 _LABEL = 9  # "  speed: " and the indent of continuation lines
-_GROUP = "| "
+_GROUP = "|"
 
 
 # widths ------------------------------------------------------------------------------
@@ -36,6 +36,8 @@ def cell_width(text: str) -> int:
 
 
 def _char_width(ch: str) -> int:
+    if ch == "\u00ad":  # a soft hyphen: terminals draw it
+        return 1
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -169,16 +171,14 @@ def _pack(label: str, chunks: list[tuple[str, str]], width: int, paint: Palette,
 
 
 def _join(parts: list[tuple[str, str]], sep: str, paint: Palette) -> str:
-    """A chunk starting with "| " opens a new group: one space before it, and no bar at
-    the start of a line."""
+    """A chunk whose style starts with "|" opens a new group: " | " before it, and no bar
+    at the start of a line."""
     out = []
     for i, (text, style) in enumerate(parts):
-        group = text.startswith(_GROUP)
+        group = style.startswith(_GROUP)
         if i:
-            out.append(" " if group else sep)
-        elif group:
-            text = text[len(_GROUP):]
-        out.append(paint(text, style))
+            out.append(" | " if group else sep)
+        out.append(paint(text, style.removeprefix(_GROUP)))
     return "".join(out)
 
 
@@ -225,8 +225,10 @@ def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette
           hint: bool = True, stopping: bool = False) -> list[str]:
     """The live frame: a line per topic, none wider than `width - 1` cells, at most
     `height - 1` lines (the cursor must be able to go back to its first line)."""
-    width = max(width - 1, 20)
     pct = f"{100 * snap.fraction:.1f}%"
+    if width - 1 < 20:  # a sliver of a terminal: the count, cut to fit
+        return [fit(f"{snap.done:,}/{snap.total:,} {pct}", max(width - 1, 1))]
+    width -= 1
     head = f"srtbuild  {snap.done:,}/{snap.total:,} files  {pct}"
     if width - cell_width(head) - 4 < 10:  # narrow: room for the bar before the words
         head = f"{snap.done:,}/{snap.total:,} files  {pct}"
@@ -239,9 +241,9 @@ def block(snap: Snapshot, width: int, height: int = 24, paint: Palette = Palette
     done = [(f"{snap.ok:,} ok", "ok" if snap.ok else ""), (f"{snap.failed:,} failed", "bad" if snap.failed else "")]
     if snap.empty:
         done.append((f"{snap.empty:,} empty", "warn"))
-    done += [(f"{snap.up_to_date:,} up to date", ""), (f"| {plural(snap.corrections, 'correction')}", "")]
+    done += [(f"{snap.up_to_date:,} up to date", ""), (plural(snap.corrections, 'correction'), _GROUP)]
     speed = [(f"{_rate(snap.files_per_min)} files/min", ""), (f"{_rate(snap.segments_per_s)} segments/s", ""),
-             (f"| memory {snap.memory_bytes / _MB:,.0f} MB ({_processes(snap.processes)})", "")]
+             (f"memory {snap.memory_bytes / _MB:,.0f} MB ({_processes(snap.processes)})", _GROUP)]
     eta = "estimating" if snap.eta_s is None else duration(snap.eta_s)
     lines = [head]
     lines += _now(snap, width, paint)

@@ -105,6 +105,7 @@ class ProgressReporter:
         self.refused = False
         self.memory_warned = False
         self.stopping = False  # Ctrl-C: the files in progress finish, no new one starts
+        self.paused = False  # no more redraws: the report is being written
         self.lowest = self.lower is None  # no fewer files at once can be asked for
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
@@ -134,6 +135,11 @@ class ProgressReporter:
         pass
 
     def execute_task(self, task: Any) -> None:
+        if task.name == "report":
+            with _WRITE:  # the files are done; the report may write to stdout (`export_report: -`)
+                self._erase()
+                self.paused = True
+            return
         if not task.name.startswith(PREFIX) or self.stopping:
             return  # after a Ctrl-C, a task doit hands a worker waits, and never runs
         with _WRITE:
@@ -148,6 +154,8 @@ class ProgressReporter:
     def add_success(self, task: Any) -> None:
         if task.name == "report":
             self.report_values = task.values or {}
+            for warning in self.report_values.get("warnings") or ():
+                self._diag(f"srtbuild: warning: {warning}", event="warning", message=warning)
             return
         if not task.name.startswith(PREFIX):
             return
@@ -241,7 +249,8 @@ class ProgressReporter:
                     self._write("srtbuild: the reports were not updated (doit did not run the report task); "
                                 "the next run updates them\n")
             if self.report_failed and self.kind != "json" and self.verbosity >= 0:
-                self._write(f"srtbuild: {self.report_failed}\n")
+                for line in self.report_failed.splitlines():
+                    self._write(f"srtbuild: {line}\n")
             self.err.flush()
 
     # the thread ------------------------------------------------------------------------
@@ -338,6 +347,8 @@ class ProgressReporter:
 
     def _draw(self, now: float) -> None:
         self.last_draw = now
+        if self.paused:
+            return
         width, height = _terminal_size(self.err)
         snap = self._snapshot(now)
         lines = block(snap, width, height, self.paint, stopping=self.stopping)
@@ -362,7 +373,7 @@ class ProgressReporter:
                 return
             if self.verbosity < 1 and not always:
                 return
-            redraw = self.drawn > 0
+            redraw = self.drawn > 0 and not self.paused
             self._erase()
             self._write(diagnostic(text, self.paint) + "\n")
             if redraw:

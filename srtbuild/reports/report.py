@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from srtbuild import __version__
@@ -225,16 +226,21 @@ def _archive(root: OutputRoot, keep: int) -> None:
         root.unlink(f"{STATE_DIR}/{HISTORY}/{name}")
 
 
-def write_reports(build: Run) -> dict[str, Any]:
+def _print_warning(text: str) -> None:
+    print(f"srtbuild: warning: {text}", file=sys.stderr)
+
+
+def write_reports(build: Run, warn: Callable[[str], None] = _print_warning) -> dict[str, Any]:
     """Collect, clean up stale files and write the reports; returns the report without
     its `files` rows. Every file is written under the output folder through
-    srtbuild.confined, so no link planted there can send a write elsewhere."""
+    srtbuild.confined, so no link planted there can send a write elsewhere. `warn` gets
+    what the user should hear of (a damaged cache, a sidecar that cannot be removed)."""
     root = OutputRoot(build.output)
     keep = build.worst_files
     got = collect(root, build.sources, f"{STATE_DIR}/{CACHE_NAME}", keep=keep, started=build.started,
                   protected=[folder for folder, _ in build.unlisted])
     for warning in got.warnings:
-        print(f"srtbuild: warning: {warning}", file=sys.stderr)
+        warn(warning)
     report = assemble(build, got, time.time())
     # Earlier reports are kept when a run changed something; a no-op run, or one that only
     # retried files that failed the same way again, only refreshes.

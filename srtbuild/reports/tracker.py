@@ -30,6 +30,8 @@ class Workload:
     estimate_basis: str = ""  # what the estimate is based on, for people
     need_bytes: int = 0  # disk space the outputs, sidecars and reports will take
     free_bytes: int | None = None  # on the output's file system; None if unknown
+    need_inodes: int = 0
+    free_inodes: int | None = None
     doomed: list[tuple[str, int | None, str]] = field(default_factory=list)  # (name, line, why) that will fail
     empty: list[str] = field(default_factory=list)  # names of empty sources (their output is empty too)
     jobs: int = 1
@@ -113,7 +115,10 @@ class Tracker:
         if status == "ok":  # as the report counts them: an empty file's repairs show nowhere
             self.segments += segments
             self.corrections += corrections
-        self.work_done += self._bytes(name)
+        if status == "failed":  # a failure is quick whatever its size: no measure of speed
+            self.work_skipped += self._bytes(name)
+        else:
+            self.work_done += self._bytes(name)
         self._update_eta(now)
 
     def skip(self, name: str) -> None:
