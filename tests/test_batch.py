@@ -198,7 +198,7 @@ def test_deleted_source_drops_out_of_the_report(repo: Path) -> None:
     (["missing", "out"], "missing: input folder not found"),
     (["lectures", "build", "--pattern", "../*.srt"], "'..' would leave the input folder"),
     (["lectures", "build", "--pattern", "[abc.srt"], "without a closing ']'"),
-    (["lectures", "build", "-j", "0"], "expected 1 or more"),
+    (["lectures", "build", "-j", "0"], "expected 1 to 1,024 processes"),
     (["lectures", "build", "--export-format", "xml"], "invalid choice"),
 ])
 def test_usage_errors_exit_2_with_one_line(repo: Path, args: list[str], message: str) -> None:

@@ -23,6 +23,7 @@ from srtbuild.reports.display import cell_width
 
 ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ERASE = re.compile(r"\r(?:\x1b\[\d+A)?\x1b\[J")
+N = 24  # files of the long build: about 6 s at 2 workers, the ETA known after 3
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminals as on Linux")
 
 
@@ -30,7 +31,7 @@ linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-
 def long_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of a few seconds (more than the 3 the ETA waits for): many frames at a
     0.1 s redraw interval."""
-    files = {f"course/lecture_{i:02d}.srt": lecture(i, 4000) for i in range(16)}
+    files = {f"course/lecture_{i:02d}.srt": lecture(i, 4000) for i in range(N - 1)}
     files["講義/第二章_量子力学入門.srt"] = lecture(99, 4000)
     return make_repo(tmp_path_factory.mktemp("long") / "repo", files)
 
@@ -95,7 +96,7 @@ def test_a_terminal_shows_a_live_block_naming_the_files_in_progress(long_repo: P
         assert figure in joined, figure
     assert re.search(r"ETA:   (\d+s|\d+m \d\ds)", joined), "the ETA was never estimated"
     last = drawn[-1]
-    assert last[0].startswith("srtbuild: 17 processed, 0 up to date, 0 failed;")
+    assert last[0].startswith(f"srtbuild: {N} processed, 0 up to date, 0 failed;")
     assert last[1].startswith("srtbuild: reports in build/.srtbuild/")
     assert "\x1b[32m" in text  # colour on a terminal
 
@@ -114,7 +115,7 @@ def test_no_colour_with_no_color_and_a_narrow_terminal_gets_a_narrow_block(long_
 def test_a_dumb_terminal_gets_plain_lines(long_repo: Path) -> None:
     code, text = run_in_pty(batch_cmd("-j", "2"), long_repo, env={"TERM": "dumb"})
     assert code == 0 and "\x1b" not in text and "\r" not in text
-    assert re.search(r"srtbuild: \d+/17 files", text)
+    assert re.search(rf"srtbuild: \d+/{N} files", text)
 
 
 def test_a_pipe_gets_plain_lines_without_escapes(long_repo: Path) -> None:
@@ -122,10 +123,10 @@ def test_a_pipe_gets_plain_lines_without_escapes(long_repo: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "\r" not in run.stderr and "\x1b" not in run.stderr
     lines = run.stderr.splitlines()
-    assert lines[0].startswith("srtbuild: 17 files to process (") and "up to date; about" in lines[0]
-    marks = [line for line in lines if re.match(r"srtbuild: \d+/17 files \(", line)]
+    assert lines[0].startswith(f"srtbuild: {N} files to process (") and "up to date; about" in lines[0]
+    marks = [line for line in lines if re.match(rf"srtbuild: \d+/{N} files \(", line)]
     assert len(marks) >= 5 and all("files/min" in m and "segments/s" in m and "ETA" in m for m in marks)
-    assert lines[-2].startswith("srtbuild: 17 processed, 0 up to date, 0 failed")
+    assert lines[-2].startswith(f"srtbuild: {N} processed, 0 up to date, 0 failed")
     quiet = subprocess.run(batch_cmd("-q"), cwd=long_repo, env=ENV, capture_output=True, text=True, timeout=180)
     assert quiet.returncode == 0 and quiet.stderr == ""
 
@@ -137,11 +138,11 @@ def test_json_progress_lines_parse(long_repo: Path) -> None:
     events = [json.loads(line) for line in run.stderr.splitlines()]
     kinds = [e["event"] for e in events]
     assert kinds[0] == "plan" and kinds[-1] == "end"
-    assert kinds.count("start") == 17 and kinds.count("file") == 17 and "progress" in kinds
-    assert events[0]["files"] == 17 and events[0]["cues"] >= 17 * 4000
+    assert kinds.count("start") == N and kinds.count("file") == N and "progress" in kinds
+    assert events[0]["files"] == N and events[0]["cues"] >= N * 4000
     assert {e["file"] for e in events if e["event"] == "file"} == {
-        f"lectures/course/lecture_{i:02d}.srt" for i in range(16)} | {"lectures/講義/第二章_量子力学入門.srt"}
-    assert events[-1]["done"] == 17 and events[-1]["peak_memory_mb"] > 0
+        f"lectures/course/lecture_{i:02d}.srt" for i in range(N - 1)} | {"lectures/講義/第二章_量子力学入門.srt"}
+    assert events[-1]["done"] == N and events[-1]["peak_memory_mb"] > 0
 
 
 def test_the_preflight_warns_of_sure_failures_and_still_runs_them(tmp_path: Path) -> None:
@@ -199,9 +200,9 @@ def test_the_display_is_the_same_under_plain_doit(long_repo: Path) -> None:
                          capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr
     lines = run.stderr.splitlines()
-    assert lines[0].startswith("srtbuild: 17 files to process (") and "up to date" in lines[0]
-    assert any(re.match(r"srtbuild: \d+/17 files \(", line) for line in lines)
-    assert any(line.startswith("srtbuild: 17 processed, 0 up to date, 0 failed") for line in lines)
+    assert lines[0].startswith(f"srtbuild: {N} files to process (") and "up to date" in lines[0]
+    assert any(re.match(rf"srtbuild: \d+/{N} files \(", line) for line in lines)
+    assert any(line.startswith(f"srtbuild: {N} processed, 0 up to date, 0 failed") for line in lines)
     assert ROOT  # the dodo.py is the project's own
 
 
