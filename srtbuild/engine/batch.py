@@ -21,7 +21,6 @@ from srtbuild.config import EXPORT_FORMATS, Settings, find_config, load_settings
 from srtbuild.confined import OutputRoot
 from srtbuild.engine.isolation import stopping
 from srtbuild.engine.throttle import begin_drain, draining
-from srtbuild.engine.preflight import NoSpace, check_space, survey
 from srtbuild.engine.project import Build, plan, run_options
 from srtbuild.engine.state import OutputUnwritable, check_state, guard_state, lock_for
 from srtbuild.engine.uptodate import REFRESH, outdated
@@ -180,6 +179,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                     # action is run here, without loading doit at all.
                     code = _report_only(build)
                     break
+                from srtbuild.engine.preflight import check_space, survey  # only with work to do
+
                 # Doit finds the ones whose mtime alone moved up to date (and stores it).
                 todo = [src for src, why in found if why != REFRESH]
                 work = survey(build, todo, len(build.sources) - len(todo))
@@ -277,6 +278,8 @@ def _report_only(build: Build) -> int:
 def dry_run(build: Build, force: bool, out: TextIO) -> int:
     """List what a run would process and why, with the pre-flight's estimate of time and
     space and the sources that will surely fail; reads the state, writes nothing."""
+    from srtbuild.engine.preflight import NoSpace, check_space, survey
+
     todo = [(src, why) for src, why in outdated(build, force) if why != REFRESH]
     for src, reason in todo:
         out.write(f"would process {src.name}: {reason}\n")

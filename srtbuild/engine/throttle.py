@@ -11,7 +11,6 @@ never wait).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -30,6 +29,8 @@ class Gate:
     """Slots for files in progress; `lower()` takes one away for good."""
 
     def __init__(self) -> None:
+        import multiprocessing  # only runs that process files need it
+
         self._allowed = multiprocessing.Value("i", _UNLIMITED)  # its lock guards both values
         self._running = multiprocessing.Value("i", 0, lock=False)
         self._widest = multiprocessing.Value("i", 0, lock=False)  # most files seen at once
