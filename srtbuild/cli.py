@@ -245,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     # rather than fail on the first message.
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+    progress = sys.modules.get("srtbuild.reports.progress")
+    if progress is not None:  # an earlier command in this process (tests, a host program)
+        progress.forget()
     stdout = sys.stdout
     if not isinstance(stdout, _DataOut):
         sys.stdout = _DataOut(stdout)  # type: ignore[assignment]
@@ -279,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 def _error(text: str) -> None:
     """The one line of an error: above a live progress display or as JSON if a run's
     progress was JSON (srtbuild.reports.progress knows), else plain."""
-    if "srtbuild.reports.progress" in sys.modules:
-        sys.modules["srtbuild.reports.progress"].notice(text, "error")
+    progress = sys.modules.get("srtbuild.reports.progress")
+    if progress is not None:
+        progress.notice(text, "error")
     else:
         print(text, file=sys.stderr)

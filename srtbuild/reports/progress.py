@@ -52,6 +52,12 @@ _live: ProgressReporter | None = None  # the reporter of the run going on, for n
 _json_after = False  # the last run's reporter wrote JSON: so do messages after it
 
 
+def forget() -> None:
+    """A new command begins in this process: no earlier run's display or JSON mode holds."""
+    global _live, _json_after
+    _live, _json_after = None, False
+
+
 def notice(text: str, event: str = "message") -> None:
     """A message of the run's own (not about one file), written through the reporter of
     the run going on (above its live block, or as a JSON event), else as a line (JSON if
