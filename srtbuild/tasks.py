@@ -117,4 +117,13 @@ def _stop_cleanly() -> None:
             signal.pthread_kill(main, signal.SIGUSR1)
 
     signal.signal(signal.SIGUSR1, stop)
-    WorkerWatch(lost, reap_helpers=False).start()
+    watch = WorkerWatch(lost, reap_helpers=False)
+    watch.start()
+    # Ended before the interpreter is torn down: a daemon thread still polling then prints
+    # "Exception ignored in ... Thread._bootstrap" over the last lines of the run.
+    atexit.register(_end_watch, watch)
+
+
+def _end_watch(watch: WorkerWatch) -> None:
+    watch.done.set()
+    watch.join(timeout=2)

@@ -103,7 +103,9 @@ def drain(gate: Gate, then: Callable[[], None], first: Callable[[], None] | None
             idle_since = idle_since or now
             if now - idle_since >= settle_s:
                 then()
-                return
+                # The run now stops. Wait here, in a blocking call, rather than return into
+                # an interpreter that may be shutting down around this thread.
+                threading.Event().wait()
 
     threading.Thread(target=watch, name="srtbuild-drain", daemon=True).start()
 

@@ -10,6 +10,7 @@ between events, since one long file can take minutes.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -136,6 +137,7 @@ class ProgressReporter:
         if self.ticking:
             self._thread = threading.Thread(target=self._tick_loop, name="srtbuild-progress", daemon=True)
             self._thread.start()
+            atexit.register(self._end_thread)  # if doit never calls complete_run
 
     def get_status(self, task: Any) -> None:
         pass
@@ -218,14 +220,18 @@ class ProgressReporter:
     def teardown_task(self, task: Any) -> None:
         pass
 
+    def _end_thread(self) -> None:
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join()
+
     def complete_run(self) -> None:
         global _live, _json_after
         if _live is self:
             _live = None
         _json_after = self.kind == "json"
-        self._halt.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._end_thread()
+        atexit.unregister(self._end_thread)
         peak = self.memory.stop()
         if self.refused:
             return
