@@ -62,6 +62,28 @@ def dodo(namespace: dict) -> None:
     namespace["task_report"] = task_report
 
 
+_exiting: list[bool] = []
+
+
+def _exit_interrupted(say: bool) -> None:
+    """Once stopped by a signal, doit ends with 130 whatever it would return: also when
+    the files in progress were the last ones (doit then finishes as if all went well), and
+    without multiprocessing's exit hook, which can wait forever for a worker that a
+    signal caught while it was starting. Workers and helpers die with this process."""
+    if _exiting:
+        return
+    _exiting.append(say)
+
+    def leave() -> None:
+        if say:  # said once doit has ended (its summary first), not from a signal handler
+            notice("srtbuild: interrupted; finished files are saved, run doit again to resume", "interrupted")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+    atexit.register(leave)
+
+
 def _doit_flags(args: list[str]) -> dict:
     """What doit's own command line says of the run (`-n N`, `-a`), which reaches no
     reporter or loader: how many workers the report and the estimate should name, and
@@ -94,13 +116,10 @@ def _stop_cleanly() -> None:
         return
 
     def stop(signum: int, frame: object) -> None:
+        _exit_interrupted(signum != signal.SIGUSR1)
         if begin_drain(signum):  # a first Ctrl-C: the files in progress finish first
             return
-        if not stopping.is_set():
-            stopping.set()
-            # Said once doit has ended (its summary first), not from inside a signal handler.
-            atexit.register(notice, "srtbuild: interrupted; finished files are saved, run doit again to resume",
-                            "interrupted")
+        stopping.set()
         raise SystemExit(130)  # passes through doit's loop, which then ends its workers and saves
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -111,8 +130,8 @@ def _stop_cleanly() -> None:
 
     def lost(message: str) -> None:
         stopping.set()
-        print(f"srtbuild: {message}; doit cannot go on without it, so the run stops. Finished files are "
-              "saved: run doit again to resume (srtbuild batch restarts lost workers by itself)", file=sys.stderr)
+        notice(f"srtbuild: {message}; doit cannot go on without it, so the run stops. Finished files are "
+               "saved: run doit again to resume (srtbuild batch restarts lost workers by itself)", "error")
         if main is not None:
             signal.pthread_kill(main, signal.SIGUSR1)
 

@@ -207,6 +207,8 @@ def test_batch_settings_are_not_in_the_digest() -> None:
     ("srtbuild.yaml", "it is a settings file this build reads"),
     ("build/.srtbuild/state.sqlite", "it is inside the output folder"),
     ("build/a.srt", "it is inside the output folder"),
+    ("dodo.py", "it is Python code"),
+    ("lectures", "it is a folder"),
 ])
 def test_the_export_never_overwrites_what_the_build_reads_or_writes(tmp_path: Path, target: str, why: str) -> None:
     repo = repo_with(tmp_path, "")

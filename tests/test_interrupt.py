@@ -288,3 +288,23 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 1.5  # a 15,000-cue file takes seconds: it was not waited for
     assert processed(repo) == 0
     assert_nothing_left(run.pid)
+
+
+@pytest.mark.parametrize("command", ["batch", "doit"])
+def test_a_ctrl_c_during_the_last_files_still_exits_130(tmp_path: Path, command: str) -> None:
+    # Both files are in progress when Ctrl-C comes: they finish, nothing is left to start,
+    # and the run must still say it was interrupted (a CI job would deploy on exit 0).
+    files = {f"l{i}.srt": text for i, text in enumerate(lectures(2, 12000).values())}
+    repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
+    args = ["-m", "srtbuild", "batch", "lectures", "build"] if command == "batch" else ["-m", "doit"]
+    run = subprocess.Popen([sys.executable, *args], cwd=repo, env=ENV, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = _events_until(run, "start")
+    if sum(e["event"] == "start" for e in seen) < 2:
+        _events_until(run, "start")
+    os.killpg(run.pid, signal.SIGINT)
+    rest = [json.loads(line) for line in run.stderr]  # type: ignore[union-attr]
+    assert run.wait(timeout=120) == 130
+    assert sum(e["event"] == "file" and e["status"] == "ok" for e in rest) == 2
+    assert rest[-1]["event"] == "interrupted"
+    assert_nothing_left(run.pid)

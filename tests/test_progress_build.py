@@ -149,6 +149,7 @@ def test_the_preflight_warns_of_sure_failures_and_still_runs_them(tmp_path: Path
     repo = make_repo(tmp_path / "repo", {"a.srt": lecture(1, 5), "b.srt": lecture(2, 5)})
     (repo / "lectures/binary.srt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 4)
     (repo / "lectures/empty.srt").write_bytes(b"")
+    (repo / "lectures/hole.srt").write_bytes(b"\0" * 5000)  # as `truncate -s` leaves one
     (repo / "lectures/locked.srt").write_text(lecture(3, 5), encoding="utf-8")
     (repo / "lectures/locked.srt").chmod(0)
     try:
@@ -162,6 +163,7 @@ def test_the_preflight_warns_of_sure_failures_and_still_runs_them(tmp_path: Path
     before = lines[:first_file]
     assert any(re.match(r"lectures/binary.srt:\d+: warning: will fail: binary data", line) for line in before), lines
     assert "lectures/empty.srt: warning: empty file (no cue to show); its output will be empty too" in before
+    assert "lectures/hole.srt:1: warning: will fail: binary data (only NUL bytes), not a subtitle file" in before
     if os.geteuid() != 0:  # root reads anything
         assert any(line.startswith("lectures/locked.srt: warning: will fail: cannot read") for line in before)
     rep = report(repo)

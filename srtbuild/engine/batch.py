@@ -194,6 +194,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
 
                 try:
                     code = run_doit(build, selected, force, work)
+                    if draining.is_set():  # a Ctrl-C, and the files in progress were the last
+                        interrupted = True
+                        code = 130
                 except KeyboardInterrupt:
                     interrupted = True
                     code = 130

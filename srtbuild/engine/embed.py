@@ -23,6 +23,7 @@ from srtbuild.engine.project import Build
 from srtbuild.engine.state import StateDB, StateWriteFailed
 from srtbuild.engine.tasks import doit_config, finish, process_tasks, report_task
 from srtbuild.engine.uptodate import PROCESS
+from srtbuild.reports.progress import restarting
 from srtbuild.reports.tracker import Workload
 
 
@@ -60,6 +61,7 @@ class WorkerLost(BaseException):
 
 
 def _raise_lost(signum: int, frame: object) -> None:
+    restarting()  # this run's display ends without a summary: the run goes on in new workers
     raise WorkerLost()
 
 

@@ -49,7 +49,8 @@ def survey(build: Build, todo: list[Source], up_to_date: int, jobs: int | None =
     """The work of processing `todo` with `jobs` workers (default: the build's); the
     other sources, `up_to_date`, will not run."""
     settings = build.settings
-    work = Workload(up_to_date=up_to_date, jobs=jobs or build.parallel)
+    # The workers that add speed: no more than the CPUs (what the estimate says it uses).
+    work = Workload(up_to_date=up_to_date, jobs=min(jobs or build.parallel, available_cpus()))
     need = 0
     out_root = build.where.absolute(build.where.output)
     block = _block_size(out_root)
@@ -110,12 +111,14 @@ def _look(path: Path, name: str, encoding: str | None,
             size = 0
         return size, 0, False, exc
     cues = max(data.count(arrow) for arrow in _ARROWS)
+    if data and not data.strip(b"\x00"):  # a hole of a file (`truncate`), not text
+        return len(data), 0, False, SubtitleError("binary data (only NUL bytes), not a subtitle file", name, 1)
     if b"\x00" in data:  # binary, or UTF-16: the reader's own decoding tells which
         try:
             decode(data, name, encoding, language)
         except SubtitleError as exc:
             return len(data), cues, False, exc
-    blank = not cues and not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff")
+    blank = not cues and not data.strip(b" \t\r\n\xef\xbb\xbf")
     return len(data), cues, blank, None
 
 
@@ -166,8 +169,7 @@ def _estimate(build: Build, work: Workload) -> tuple[float | None, str]:
     enough, else at a typical one."""
     if not work.files:
         return 0.0, ""
-    # Workers beyond the CPUs add no speed.
-    workers = max(1, min(work.jobs, work.files, available_cpus()))
+    workers = max(1, min(work.jobs, work.files))
     rate, basis = TYPICAL_BYTES_PER_S, "a typical speed"
     last = _last_run(build)
     if last is not None:
@@ -182,7 +184,7 @@ def _last_run(build: Build) -> float | None:
         brief = json.loads(root.read(f"{STATE_DIR}/{LAST_RUN}", limit=1 << 20))
         run, totals = brief["run"], brief["totals"]
         done, seconds = float(totals["processed_bytes"]), float(run["duration_s"])
-        workers = max(1, min(int(run["parallel"]), int(totals["processed"])))
+        workers = max(1, min(int(run["parallel"]), int(totals["processed"]), available_cpus()))
     except (OSError, SrtbuildError, ValueError, KeyError, TypeError):
         return None
     if done < 50_000 or seconds < 0.05:  # a run of a few small files says little

@@ -110,6 +110,9 @@ class Build:
         if not target or target == "-":
             return
         real = os.path.realpath(target)
+        if os.path.isdir(real):
+            raise UsageError(f"{escape_name(target)}: will not write the report there: it is a folder; "
+                             "name a file for export_report")
         if os.path.exists(real) and not os.path.isfile(real):
             return  # a pipe, a terminal, /dev/stdout: written to, never replaced
         why = None
@@ -122,6 +125,8 @@ class Build:
             why = "it is inside the output folder, which holds only what srtbuild makes"
         elif real in read:
             why = "it is a settings file this build reads"
+        elif real.endswith(".py"):
+            why = "it is Python code (the dodo.py that runs this build, say)"
         elif _within(real, source_root) and (
                 matches(self.patterns, os.path.relpath(real, source_root).replace(os.sep, "/"))
                 or real in {os.path.realpath(self.where.absolute(src.source)) for src in self.sources}):

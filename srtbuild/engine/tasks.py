@@ -297,6 +297,8 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
         return TaskFailed(f"cannot write the reports: {exc.strerror if isinstance(exc, OSError) else exc}")
     options = build.options
     if export and options.export_report:
+        if options.export_report == "-" and sys.__stdout__ is None:
+            return TaskFailed("-: cannot write the report to stdout: it is closed")
         try:
             export_report(build.where.absolute(build.where.output), options.export_report, options.export_format,
                           build.settings.report["worst_files"], sys.__stdout__ or sys.stdout)

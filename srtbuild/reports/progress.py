@@ -59,6 +59,13 @@ def forget() -> None:
     _live, _json_after = None, False
 
 
+def restarting() -> None:
+    """The run goes on in fresh workers (one was lost): the display of this part ends
+    without a summary, and the next part's display takes over."""
+    if _live is not None:
+        _live.restarting = True
+
+
 def notice(text: str, event: str = "message") -> None:
     """A message of the run's own (not about one file), written through the reporter of
     the run going on (above its live block, or as a JSON event), else as a line (JSON if
@@ -113,6 +120,7 @@ class ProgressReporter:
         self.memory_warned = False
         self.stopping = False  # Ctrl-C: the files in progress finish, no new one starts
         self.paused = False  # no more redraws: the report is being written
+        self.restarting = False  # cut short by a lost worker: the run goes on, no summary
         self.lowest = self.lower is None  # no fewer files at once can be asked for
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
@@ -220,6 +228,11 @@ class ProgressReporter:
     def teardown_task(self, task: Any) -> None:
         pass
 
+    def _reports_written(self) -> bool:
+        """The report task ran and wrote them (files may have failed: it then "fails")."""
+        return self.report_values is not None or bool(
+            self.report_failed and not self.report_failed.startswith("cannot write the reports"))
+
     def _end_thread(self) -> None:
         self._halt.set()
         if self._thread is not None:
@@ -235,6 +248,10 @@ class ProgressReporter:
         peak = self.memory.stop()
         if self.refused:
             return
+        if self.restarting:
+            with _WRITE:
+                self._erase()
+            return
         with _WRITE:
             self._erase()
             now = self.clock()
@@ -242,7 +259,7 @@ class ProgressReporter:
             elapsed = now - t.started
             if self.kind == "json":
                 self._json("end", **self._figures(now), peak_memory_mb=round(peak / _MB, 1),
-                           reports=self.reports_shown if self.report_values is not None else None,
+                           reports=self.reports_shown if self._reports_written() else None,
                            removed=(self.report_values or {}).get("removed", 0), report_error=self.report_failed)
             elif self.verbosity >= 1:
                 rate = t.done / elapsed * 60 if elapsed > 0 else 0.0
