@@ -246,13 +246,20 @@ def _events_until(proc: subprocess.Popen, kind: str) -> list[dict]:
     raise AssertionError(f"no {kind} event: {events}")
 
 
-@pytest.mark.parametrize("command", ["batch", "doit"])
-def test_a_first_ctrl_c_lets_the_files_in_progress_finish_and_starts_no_new_one(tmp_path: Path, command: str) -> None:
-    files = {f"l{i:02d}.srt": text for i, text in enumerate(lectures(12, 6000).values())}
+def _json_run(tmp_path: Path, n: int, cues: int, command: str = "batch") -> tuple[Path, subprocess.Popen]:
+    """A repo of `n` lectures built by 2 workers with JSON progress, started in a session
+    of its own (signals go to the whole group, as a terminal's Ctrl-C does)."""
+    files = {f"l{i:02d}.srt": text for i, text in enumerate(lectures(n, cues).values())}
     repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
     args = ["-m", "srtbuild", "batch", "lectures", "build"] if command == "batch" else ["-m", "doit"]
     run = subprocess.Popen([sys.executable, *args], cwd=repo, env=ENV, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return repo, run
+
+
+@pytest.mark.parametrize("command", ["batch", "doit"])
+def test_a_first_ctrl_c_lets_the_files_in_progress_finish_and_starts_no_new_one(tmp_path: Path, command: str) -> None:
+    repo, run = _json_run(tmp_path, 12, 6000, command)
     seen = _events_until(run, "file")  # one finished: the next ones are in progress
     os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
     rest = [json.loads(line) for line in run.stderr]  # type: ignore[union-attr]
@@ -265,19 +272,15 @@ def test_a_first_ctrl_c_lets_the_files_in_progress_finish_and_starts_no_new_one(
     assert not [e for e in events[stop:] if e["event"] == "start"]
     assert events[-1]["event"] == "interrupted"
     assert events[stop]["message"].startswith("stopping after the ")
-    names = {f"lectures/{n}" for n in files}
     for name in finished:
         assert (repo / "build" / name.removeprefix("lectures/")).is_file()
     again = batch(repo)  # the rest, and only the rest
-    assert again.returncode == 0 and processed(repo) == len(names) - len(finished)
+    assert again.returncode == 0 and processed(repo) == 12 - len(finished)
     assert_nothing_left(run.pid)
 
 
 def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
-    files = {f"l{i:02d}.srt": text for i, text in enumerate(lectures(6, 15000).values())}
-    repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
-    run = subprocess.Popen([sys.executable, "-m", "srtbuild", "batch", "lectures", "build"], cwd=repo, env=ENV,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    repo, run = _json_run(tmp_path, 6, 15000)
     _events_until(run, "start")
     time.sleep(0.3)
     os.killpg(run.pid, signal.SIGINT)
@@ -294,11 +297,7 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
 def test_a_ctrl_c_during_the_last_files_still_exits_130(tmp_path: Path, command: str) -> None:
     # Both files are in progress when Ctrl-C comes: they finish, nothing is left to start,
     # and the run must still say it was interrupted (a CI job would deploy on exit 0).
-    files = {f"l{i}.srt": text for i, text in enumerate(lectures(2, 12000).values())}
-    repo = make_repo(tmp_path / "repo", files, "input: lectures\noutput: build\nbatch: {jobs: 2, progress: json}\n")
-    args = ["-m", "srtbuild", "batch", "lectures", "build"] if command == "batch" else ["-m", "doit"]
-    run = subprocess.Popen([sys.executable, *args], cwd=repo, env=ENV, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _, run = _json_run(tmp_path, 2, 12000, command)
     seen = _events_until(run, "start")
     if sum(e["event"] == "start" for e in seen) < 2:
         _events_until(run, "start")

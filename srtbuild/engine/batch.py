@@ -28,7 +28,7 @@ from srtbuild.errors import SrtbuildError, UsageError
 from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
-from srtbuild.reports.display import duration, json_line, size_text
+from srtbuild.reports.display import duration, size_text
 from srtbuild.reports.export import export_text, write_export
 from srtbuild.reports.progress import notice
 from srtbuild.reports.report import LAST_RUN, report_outcome, write_reports
@@ -250,9 +250,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
 
 def _say(build: Build, text: str, event: str = "message") -> None:
     """A message of the run's own on stderr; a JSON event under `--progress json`."""
-    if build.options.progress == "json":
-        text = json_line(event, time.time() - build.started, message=text.removeprefix("srtbuild: "))
-    print(text, file=sys.stderr)
+    notice(text, event, as_json=build.options.progress == "json", elapsed_s=time.time() - build.started)
 
 
 def _exit_code(code: int, brief: dict) -> int:

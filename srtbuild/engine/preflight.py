@@ -52,8 +52,8 @@ def survey(build: Build, todo: list[Source], up_to_date: int, jobs: int | None =
     # The workers that add speed: no more than the CPUs (what the estimate says it uses).
     work = Workload(up_to_date=up_to_date, jobs=min(jobs or build.parallel, available_cpus()))
     need = 0
-    out_root = build.where.absolute(build.where.output)
-    block = _block_size(out_root)
+    fs = _statvfs(build.where.absolute(build.where.output))
+    block = (fs.f_frsize or fs.f_bsize) if fs is not None else 4096
     for src in todo:
         size, cues, blank, problem = _look(build.where.absolute(src.source), src.name, settings.encoding,
                                            settings.language)
@@ -74,11 +74,12 @@ def survey(build: Build, todo: list[Source], up_to_date: int, jobs: int | None =
     # A sidecar holds a line per repair, and some files need many: room to spare, so that
     # a run that starts can finish.
     work.need_bytes = max(int(need * MARGIN) + SPARE, 0)
-    work.free_bytes = free_bytes(out_root)
+    # What an ordinary user may still write there; inodes where the file system counts them.
+    work.free_bytes = fs.f_bavail * fs.f_frsize if fs is not None else None
     # An output and a sidecar a file, and their folders: inodes run out too (a tmpfs, a
     # file system of many small files).
     work.need_inodes = 2 * len(todo) + len({os.path.dirname(src.output) for src in todo}) + 32
-    work.free_inodes = free_inodes(out_root)
+    work.free_inodes = fs.f_favail if fs is not None and fs.f_files else None
     work.estimate_s, work.estimate_basis = _estimate(build, work)
     return work
 
@@ -122,11 +123,6 @@ def _look(path: Path, name: str, encoding: str | None,
     return len(data), cues, blank, None
 
 
-def _block_size(path: Path) -> int:
-    stat = _statvfs(path)
-    return stat.f_frsize or stat.f_bsize if stat is not None else 4096
-
-
 def _blocks(size: int, block: int) -> int:
     return -(-max(size, 1) // block) * block
 
@@ -149,19 +145,6 @@ def _statvfs(path: Path) -> os.statvfs_result | None:
         except (OSError, AttributeError):
             return None
     return None
-
-
-def free_inodes(path: Path) -> int | None:
-    """Files an ordinary user may still create there; None where the file system does not
-    count them (it reports no inodes at all)."""
-    stat = _statvfs(path)
-    return stat.f_favail if stat is not None and stat.f_files else None
-
-
-def free_bytes(path: Path) -> int | None:
-    """Space an ordinary user may still write on the file system of `path`."""
-    stat = _statvfs(path)
-    return stat.f_bavail * stat.f_frsize if stat is not None else None
 
 
 def _estimate(build: Build, work: Workload) -> tuple[float | None, str]:

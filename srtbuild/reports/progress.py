@@ -66,14 +66,15 @@ def restarting() -> None:
         _live.restarting = True
 
 
-def notice(text: str, event: str = "message") -> None:
+def notice(text: str, event: str = "message", as_json: bool | None = None, elapsed_s: float = 0.0) -> None:
     """A message of the run's own (not about one file), written through the reporter of
-    the run going on (above its live block, or as a JSON event), else as a line (JSON if
-    the last run's progress was). `event` "stopping" also turns the block's Ctrl+C hint
-    into the stopping one."""
+    the run going on (above its live block, or as a JSON event), else as a line: JSON if
+    `as_json`, or if None, if the last run's progress was. `event` "stopping" also turns
+    the block's Ctrl+C hint into the stopping one."""
     reporter = _live
     if reporter is None:
-        print(json_line(event, 0.0, message=text.removeprefix("srtbuild: ")) if _json_after else text,
+        as_json = _json_after if as_json is None else as_json
+        print(json_line(event, elapsed_s, message=text.removeprefix("srtbuild: ")) if as_json else text,
               file=sys.stderr)
         return
     if event == "stopping":
@@ -427,10 +428,6 @@ class ProgressReporter:
 
     def _where(self, task: Any, values: dict) -> str:
         return f"{self._path(task)}:{values['line']}" if values.get("line") else self._path(task)
-
-    def status_line(self) -> str:
-        """The figures as one plain line (for logs and tests)."""
-        return plain_line(self._snapshot(self.clock()))
 
 
 def _terminal_size(stream: TextIO) -> tuple[int, int]:
