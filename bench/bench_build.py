@@ -2,8 +2,9 @@
 
     python bench/bench_build.py [--files 300] [--cues 800] [--sizes 1000 10000]
 
-1. Full build of FILES lecture-like files with `srtbuild batch -j 2`, against `make -j2`
-   running bench/pysrt_one.py (open, strip, save) once per file: the ratio make/srtbuild.
+1. Full build of FILES lecture-like files with `srtbuild batch` at its default `-j` (the
+   CPUs available), against `make -j2` running bench/pysrt_one.py (open, strip, save)
+   once per file: the ratio make/srtbuild.
 2. For each size in SIZES (short files, so building them is quick): the no-op rebuild
    (`srtbuild batch` with nothing changed, best of 3) against make's no-op on the same
    tree, the rebuild after one file changed, and the peak RSS of the srtbuild process.
@@ -27,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import make_corpus  # noqa: E402
+
+from srtbuild.processes import available_cpus  # noqa: E402
 
 MAKEFILE = """\
 SRCS := $(shell cd src && find . -name '*.srt' | sed 's|^\\./||')
@@ -67,12 +70,12 @@ def full_build(root: Path, files: int, cues: int) -> None:
     folder = root / "full"
     make_corpus(folder / "src", files, cues)
     write_makefile(folder)
-    print(f"full build: {files} files x {cues} cues, 2 processes")
+    print(f"full build: {files} files x {cues} cues, srtbuild at its default -j ({available_cpus()} CPUs)")
     make_s, _ = timed(make_cmd(), folder)
     shutil.rmtree(folder / "out")
-    ours_s, ours_mb = timed(srtbuild("-j", "2"), folder)
+    ours_s, ours_mb = timed(srtbuild(), folder)
     print(f"  make -j2 + pysrt per file (baseline) {make_s:8.2f} s  {files / make_s * 60:9.0f} files/min")
-    print(f"  srtbuild batch -j 2                  {ours_s:8.2f} s  {files / ours_s * 60:9.0f} files/min"
+    print(f"  srtbuild batch                       {ours_s:8.2f} s  {files / ours_s * 60:9.0f} files/min"
           f"  {make_s / ours_s:5.2f}x faster  (peak RSS {ours_mb:.0f} MB)")
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from srtbuild import __version__
-from srtbuild.config import load_settings
 from srtbuild.errors import SrtbuildError, UsageError
-from srtbuild.processor import process_file, sidecar_path_for
+
+# The settings, the rules and the reader are imported by the commands that use them:
+# `--version`, `--help` and a no-op build start without compiling a single rule's regex.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -134,6 +135,9 @@ def cmd_process(args: argparse.Namespace) -> int:
     to_stdout = args.output == "-"
     if to_stdout and args.json:
         raise UsageError("--json prints to stdout: give -o FILE for the subtitles")
+    from srtbuild.config import load_settings
+    from srtbuild.processor import process_file, sidecar_path_for
+
     settings = load_settings(args.config, start=source.resolve().parent if args.config is None else None)
     output = None if to_stdout else Path(args.output)
     sidecar = Path(args.sidecar) if args.sidecar else (None if output is None else sidecar_path_for(output))

@@ -8,7 +8,10 @@ rule's declaration is the only place its settings are described.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -92,6 +95,8 @@ def fix_texts(
     fix: TextFix,
     quick: Callable[[str], bool] | None = None,
     options: object = None,
+    scan: re.Pattern | None = None,
+    touched: list[tuple[Cue, str]] | None = None,
 ) -> list[Cue]:
     """Apply a per-cue text fix, to its fixpoint, and count changed cues.
 
@@ -99,28 +104,85 @@ def fix_texts(
     own, whatever its regexes create. `quick` is a cheap test that lets the many cues
     needing no fix skip the real work. The fix must depend on the text and `options` only:
     texts known to be fixpoints are remembered (in `ctx`) and skipped next time.
+
+    `scan`, a regex that finds something in every text `quick` accepts (it may find more),
+    is run once over the whole file's text: only the cues it finds are looked at, and the
+    others cost nothing in Python. `touched` collects (cue, text before) of changed cues.
     """
     clean: set[str] = ctx.known(rule, options)
-    for cue in cues:
+    if scan is None:
+        for cue in cues:
+            text = cue.text
+            if text and text not in clean:
+                _fix_cue(cue, text, rule, ctx, fix, quick, clean, touched)
+        return cues
+    # Only the texts not known to be clean are scanned: on the later rounds of the
+    # pipeline, the few a later rule changed. The scan's misses are clean by definition
+    # (it finds every text `quick` accepts); so are the texts `quick` then turns down.
+    pending = [cue for cue in cues if cue.text and cue.text not in clean]
+    if not pending:
+        return cues
+    texts = [cue.text for cue in pending]
+    fixed: list[str] = []
+    for cue in candidates(pending, scan):
         text = cue.text
-        if not text or text in clean:
-            continue
-        if quick is not None and not quick(text):
-            clean.add(text)
-            continue
-        new = fix(text)
-        rounds = 0
-        settled = False
-        while rounds < 4:
-            again = fix(new)
-            if again == new:
-                settled = True
-                break
-            new = again
-            rounds += 1
-        if settled:
-            clean.add(new)
-        if new != text:
-            cue.text = new
-            ctx.changes.record(rule, cue.line)
+        if text not in clean and _fix_cue(cue, text, rule, ctx, fix, quick, clean, touched):
+            fixed.append(text)
+    clean.update(texts)
+    clean.difference_update(fixed)
     return cues
+
+
+def _fix_cue(cue: Cue, text: str, rule: str, ctx: Context, fix: TextFix, quick: Callable[[str], bool] | None,
+             clean: set[str], touched: list[tuple[Cue, str]] | None) -> bool:
+    """One cue of fix_texts: True when its text changed."""
+    if quick is not None and not quick(text):
+        clean.add(text)
+        return False
+    new = fix(text)
+    rounds = 0
+    settled = False
+    while rounds < 4:
+        again = fix(new)
+        if again == new:
+            settled = True
+            break
+        new = again
+        rounds += 1
+    if settled:
+        clean.add(new)
+    if new == text:
+        return False
+    cue.text = new
+    ctx.changes.record(rule, cue.line)
+    if touched is not None:
+        touched.append((cue, text))
+    return True
+
+
+SEPARATOR = "\x00"  # between the cues' texts in a whole-file scan (see `candidates`)
+
+
+def candidates(cues: list[Cue], scan: re.Pattern) -> list[Cue]:
+    """The cues in whose text `scan` finds something, found with one search over all the
+    texts joined (each text between two SEPARATORs, so a pattern can test a text's first
+    or last character). A match that spans the separator names the cues on both sides."""
+    texts = [c.text for c in cues]
+    joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
+    search = scan.search
+    m = search(joined)
+    if m is None:
+        return []
+    # starts[k]: where cue k's text begins in `joined`
+    starts = list(accumulate((len(t) + 1 for t in texts), initial=1))
+    found: list[Cue] = []
+    last = len(cues) - 1
+    while m is not None:
+        first = bisect_right(starts, m.start()) - 1
+        end = min(bisect_right(starts, max(m.end() - 1, m.start())) - 1, last)
+        first = min(max(first, 0), last)
+        found.extend(cues[first:end + 1])
+        if end >= last:
+            break
+        m = search(joined, starts[end + 1] - 1)  # on from the separator before the next text
+    return found

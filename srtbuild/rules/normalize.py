@@ -60,6 +60,10 @@ def _fix(text: str, mojibake: bool) -> str:
     return text
 
 
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     mojibake = options["mojibake"]
-    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, mojibake), quick=lambda t: not t.isascii(), options=options)
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, mojibake), quick=lambda t: not t.isascii(), options=options,
+                     scan=_NON_ASCII)

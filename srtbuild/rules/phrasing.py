@@ -11,7 +11,6 @@ word lists are per language; a language not listed is broken by punctuation and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from srtbuild.languages import primary
 from srtbuild.rules.layout import starts_turn
@@ -50,28 +49,70 @@ SENTENCE, CLAUSE, BEFORE_CLAUSE, WORD, DANGLING = 0, 1, 2, 3, 4
 NO_BREAK = None
 
 
-@dataclass(frozen=True)
+# What a word brings to the rank of a break after it (_LEFT_*) or before it (_RIGHT_*).
+_LEFT_NUMBER, _LEFT_SENTENCE, _LEFT_CLAUSE, _LEFT_DANGLING, _LEFT_PLAIN = range(5)
+_RIGHT_TURN, _RIGHT_DIGIT, _RIGHT_CLAUSE, _RIGHT_PLAIN = range(4)
+
+
 class Phrasing:
-    clause: frozenset[str]
-    dangling: frozenset[str]
+    """The break ranks of one language. `split` and `wrap` ask for the rank of every
+    break of every long cue, and the same words come back all through a file: what each
+    word brings to a rank is worked out once and kept (per side of the break), so a rank
+    is two dictionary lookups."""
+
+    __slots__ = ("clause", "dangling", "_left", "_right")
+
+    def __init__(self, clause: frozenset[str], dangling: frozenset[str]) -> None:
+        self.clause = clause
+        self.dangling = dangling
+        self._left: dict[str, int] = {}
+        self._right: dict[str, int] = {}
+
+    def _left_kind(self, before: str) -> int:
+        left = visible(before).rstrip(CLOSERS)
+        kind = (_LEFT_NUMBER if _NUMBER.match(left) and left[-1:].isdigit()
+                else _LEFT_SENTENCE if left.endswith(SENTENCE_END)
+                else _LEFT_CLAUSE if left.endswith(CLAUSE_END)
+                else _LEFT_DANGLING if left.lower().lstrip(OPENERS) in self.dangling
+                else _LEFT_PLAIN)
+        if len(self._left) > 100_000:  # a file of random tokens must not grow it forever
+            self._left.clear()
+        self._left[before] = kind
+        return kind
+
+    def _right_kind(self, after: str) -> int:
+        right = visible(after)
+        kind = (_RIGHT_TURN if starts_turn(after)
+                else _RIGHT_DIGIT if right[:1].isdigit() and right.lower().strip(OPENERS) not in self.clause
+                else _RIGHT_CLAUSE if right.lower().strip(OPENERS) in self.clause
+                else _RIGHT_PLAIN)
+        if len(self._right) > 100_000:
+            self._right.clear()
+        self._right[after] = kind
+        return kind
 
     def rank(self, before: str, after: str) -> int | None:
         """The rank of a break between the words `before` and `after` (tags attached)."""
-        if starts_turn(after):
+        right = self._right.get(after)
+        if right is None:
+            right = self._right_kind(after)
+        if right == _RIGHT_TURN:
             return NO_BREAK  # a line or cue starting with a dash reads as a speaker turn
-        left = visible(before).rstrip(CLOSERS)
-        right = visible(after)
-        if _NUMBER.match(left) and left[-1:].isdigit() and right[:1].isdigit():
-            return NO_BREAK  # "1 000", "10 000 000"
-        if left.endswith(SENTENCE_END):
+        left = self._left.get(before)
+        if left is None:
+            left = self._left_kind(before)
+        if left == _LEFT_NUMBER:
+            if right == _RIGHT_DIGIT:
+                return NO_BREAK  # "1 000", "10 000 000"
+            # A number is no sentence or clause end, and no dangling word: as below.
+            return BEFORE_CLAUSE if right == _RIGHT_CLAUSE else WORD
+        if left == _LEFT_SENTENCE:
             return SENTENCE
-        if left.endswith(CLAUSE_END):
+        if left == _LEFT_CLAUSE:
             return CLAUSE
-        if left.lower().lstrip(OPENERS) in self.dangling:
+        if left == _LEFT_DANGLING:
             return DANGLING
-        if right.lower().strip(OPENERS) in self.clause:
-            return BEFORE_CLAUSE
-        return WORD
+        return BEFORE_CLAUSE if right == _RIGHT_CLAUSE else WORD
 
 
 _CACHE: dict[str, Phrasing] = {}

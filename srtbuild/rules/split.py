@@ -79,21 +79,28 @@ def _search(widths: list[int], sep: list[int], cut_cost: list[float | None], lim
     from it and parts too short for the minimum duration cost more."""
     max_len, max_lines, max_chars = limits
     n = len(widths)
-    best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
+    # (parts, cost) of the best way to cut words[:j], kept in two lists: the hot loop
+    # below runs for every pair of a start and an end, and builds no tuple.
+    parts = [0] + [n + 1] * n
+    costs = [0.0] * (n + 1)
     prev = [0] * (n + 1)
+    step = [s + w for s, w in zip(sep, widths)]  # what word k adds to a line already begun
     for i in range(n):
-        parts_i, cost_i = best[i]
+        parts_i = parts[i]
         if parts_i > n:
             continue
+        cost_i = costs[i]
+        then = parts_i + 1
         lines, current, chars = 0, -1, -1
         for j in range(i + 1, n + 1):
             w = widths[j - 1]
-            if current >= 0 and current + sep[j - 1] + w <= max_len:
-                current += sep[j - 1] + w
+            add = step[j - 1]
+            if current >= 0 and current + add <= max_len:
+                current += add
             else:
                 lines += 1
                 current = w
-            chars += sep[j - 1] + w
+            chars += add
             if j > i + 1 and (lines > max_lines or chars > max_chars):
                 break
             cost = cut_cost[j]
@@ -102,11 +109,12 @@ def _search(widths: list[int], sep: list[int], cut_cost: list[float | None], lim
             if ideal is not None:
                 off = (chars - ideal) / ideal
                 cost += _BALANCE * off * off + (_SHORT if chars < short_chars else 0.0)
-            candidate = (parts_i + 1, cost_i + cost)
-            if candidate[0] < best[j][0] or (candidate[0] == best[j][0] and candidate[1] < best[j][1]):
-                best[j] = candidate
+            total = cost_i + cost
+            if then < parts[j] or (then == parts[j] and total < costs[j]):
+                parts[j] = then
+                costs[j] = total
                 prev[j] = i
-    return best[n][0], prev
+    return parts[n], prev
 
 
 def _carry_tags(pieces: list[str]) -> list[str]:

@@ -228,5 +228,9 @@ def _fix(text: str, language: str) -> str:
     return tidy(fixed, language) if fixed != text else text  # a dropped tag can leave spaces behind
 
 
+_OPENING_BRACKET = re.compile("<")
+
+
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
-    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, ctx.language), quick=lambda t: "<" in t, options=options)
+    return fix_texts(cues, NAME, ctx, lambda t: _fix(t, ctx.language), quick=lambda t: "<" in t, options=options,
+                     scan=_OPENING_BRACKET)

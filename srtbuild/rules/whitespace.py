@@ -75,6 +75,11 @@ def _needs(text: str, dialogs: bool) -> bool:
     )
 
 
+# What `_needs` looks for, as one pattern for the whole file's text (each text between two
+# NULs): a dialog's dashes are looked for as any dash, and `_needs` decides.
+_SCAN = re.compile("  |\t| \n|\n |\n\n|\x00 | \x00|[ \n][" + re.escape(_MARKS) + "]|[<#" + _QUOTES + _NOTES + "]")
+_SCAN_DIALOGS = re.compile(_SCAN.pattern + "|[" + DASHES + "]")
+
 # ---------------------------------------------------------------------------- quotes
 
 
@@ -364,4 +369,4 @@ def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     style = options.get("dialog_style", "space")
     dialogs = style != "keep"
     return fix_texts(cues, NAME, ctx, lambda t: fix(t, pattern, style),
-                     quick=lambda t: _needs(t, dialogs), options=options)
+                     quick=lambda t: _needs(t, dialogs), options=options, scan=_SCAN_DIALOGS if dialogs else _SCAN)

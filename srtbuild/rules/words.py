@@ -198,7 +198,8 @@ class RepeatedWords:
             new = remove_repeats(text, allow)
             return tidy(new, ctx.language) if new != text else text
 
-        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None, options=options)
+        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None, options=options,
+                         scan=_REPEAT)
 
 
 class Fillers:
@@ -217,12 +218,17 @@ class Fillers:
             lowered = text.lower()
             return any(w in lowered for w in words) and pattern.search(text) is not None
 
-        capital_starts = {id(c) for c in cues if c.text[:1].isupper()}
-        had_text = {id(c) for c in cues if c.text}
-        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language, words), quick=quick, options=options)
+        # Most files hold no filler at all: one substring search of the whole text says so.
+        everything = "\n".join(c.text for c in cues).lower()
+        if not any(w in everything for w in words):
+            return cues
+        touched: list[tuple[Cue, str]] = []
+        cues = fix_texts(cues, Fillers.NAME, ctx, lambda t: remove_fillers(t, pattern, ctx.language, words), quick=quick,
+                         options=options, touched=touched)
         # A cue that held only fillers leaves the sentence where it was: if what came
         # before it ended a sentence (or nothing came before), the next cue starts one.
-        emptied = {id(c) for c in cues if not c.text and id(c) in had_text}
+        emptied = {id(c) for c, _ in touched if not c.text}
+        capital_starts = {id(c) for c, before in touched if before[:1].isupper()}
         if not emptied:  # no cue was left empty: no sentence start moves to the next cue
             return cues
         abbreviations = frozenset(a.rstrip(".") for a in capitalization.OPTIONS[0].default)

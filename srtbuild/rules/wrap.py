@@ -45,7 +45,9 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
     dynamic programme over break positions; each looks back at most one line's worth of
     words, so the work grows with the number of words, not its square."""
     n = len(words)
-    best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 2, _INF)] * n  # (lines, cost) of words[:j]
+    # (lines, cost) of the best layout of words[:j], in two lists (no tuple per try).
+    counts = [0] + [n + 2] * n
+    costs = [0.0] + [_INF] * n
     prev = [0] * (n + 1)
     for j in range(1, n + 1):
         extra = adj[j] if j < n else 0.0
@@ -56,14 +58,16 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
             width += widths[i] + (0 if i + 1 < n and glued[i + 1] else 1)
             if width > max_len and i < j - 1:
                 break
-            lines, cost = best[i]
+            cost = costs[i]
             if cost == _INF:
                 continue
-            candidate = (lines + 1, cost + width * width + extra)
-            if candidate < best[j]:
-                best[j] = candidate
+            lines = counts[i] + 1
+            total = cost + width * width + extra
+            if lines < counts[j] or (lines == counts[j] and total < costs[j]):
+                counts[j] = lines
+                costs[j] = total
                 prev[j] = i
-    if best[n][1] == _INF or (max_lines is not None and best[n][0] > max_lines):
+    if costs[n] == _INF or (max_lines is not None and counts[n] > max_lines):
         return None
     out: list[str] = []
     j = n
