@@ -76,7 +76,7 @@ def full_build(root: Path, files: int, cues: int) -> None:
     ours_s, ours_mb = timed(srtbuild(), folder)
     print(f"  make -j2 + pysrt per file (baseline) {make_s:8.2f} s  {files / make_s * 60:9.0f} files/min")
     print(f"  srtbuild batch                       {ours_s:8.2f} s  {files / ours_s * 60:9.0f} files/min"
-          f"  {make_s / ours_s:5.2f}x faster  (peak RSS {ours_mb:.0f} MB)")
+          f"  {make_s / ours_s:5.2f}x make's speed  (peak RSS {ours_mb:.0f} MB)")
 
 
 def incremental(root: Path, size: int) -> None:

@@ -161,9 +161,9 @@ def _glossary(repeat: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--files", type=int, default=200)
-    ap.add_argument("--cues", type=int, default=800)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--files", type=int, default=200, help="generated files (default 200; 0: none)")
+    ap.add_argument("--cues", type=int, default=800, help="cues in each generated file (default 800)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is kept (default 3)")
     ap.add_argument("--corpus", type=Path, action="append", default=[], metavar="DIR",
                     help="a folder of real subtitle files to measure as well (repeatable)")
     ap.add_argument("--scaling", action="store_true", help="print the scaling tables")
@@ -177,7 +177,10 @@ def main() -> None:
             _measure(f"generated corpus ({args.files} x {args.cues} cues)",
                      [(p, p.read_bytes(), "utf-8") for p in paths], out, args.repeat)
         for folder in args.corpus:
-            _measure(f"real files under {folder}", _real_files(folder), out, args.repeat)
+            files = _real_files(folder)
+            left_out = sum(1 for _ in folder.rglob("*.srt")) - len(files)
+            _measure(f"real files under {folder}" + (f" ({left_out} left out: pysrt or srtbuild cannot read them)"
+                                                     if left_out else ""), files, out, args.repeat)
     if args.scaling:
         _scaling(args.repeat)
     if args.glossary:
