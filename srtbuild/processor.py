@@ -21,7 +21,7 @@ from srtbuild.errors import SrtbuildError, SubtitleError
 from srtbuild.names import escape_name
 from srtbuild.quality import assess
 from srtbuild.rules.base import Context
-from srtbuild.rules.registry import run_pipeline
+from srtbuild.rules.fixpoint import settle
 from srtbuild.subtitles import compose, encode, read_bytes
 from srtbuild.subtitles.source import read_source
 
@@ -92,15 +92,8 @@ def correct(data: bytes, settings: Settings, display: str) -> tuple[bytes, dict]
     segments_before = len(doc.cues)
     ctx = Context(language=doc.language or settings.language)  # with `auto`, the reader's guess
     cues = doc.cues
-    # Rules are each idempotent, but one rule's change can give an earlier rule new work
-    # (a filler removed from between two words leaves a stutter or a sentence start). The
-    # pipeline is run until a round changes nothing, so the output is a fixpoint: running
-    # srtbuild on its own output makes no correction. Real files settle in two rounds.
-    for _ in range(MAX_ROUNDS):
-        made = ctx.changes.total
-        cues = run_pipeline(cues, settings.pipeline, ctx)
-        if ctx.changes.total == made:
-            break
+    # Until a round changes nothing: running srtbuild on its output makes no correction.
+    cues = settle(cues, settings.pipeline, ctx, MAX_ROUNDS)
     after = assess(cues, settings.quality, 0, dropped=dropped)
     fmt = settings.output_format
     out = encode(compose(cues, crlf=fmt["crlf"]), bom=fmt["bom"])

@@ -76,6 +76,11 @@ class Context:
     # until nothing changes; on the second round almost every cue is as a rule left it,
     # and a lookup here replaces the rule's work.
     memo: dict = field(default_factory=dict)
+    # The cues are a window of the file (srtbuild.rules.fixpoint): cues come before them
+    # (the first is no sentence start, and what is true of the whole file was decided on
+    # the whole file), or after them (the last may not take the time that follows).
+    cut_before: bool = False
+    cut_after: bool = False
 
     def known(self, rule: str, options: object, kind: type = set) -> Any:
         key = (rule, id(options))

@@ -87,7 +87,7 @@ def _starts_with_address(text: str) -> bool:
 def apply(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
     abbreviations = frozenset(a.lower().rstrip(".") for a in options["abbreviations"])
     english = ctx.language.split("-")[0].lower() == "en"
-    sentence_start = bool(options["first_cue"])
+    sentence_start = bool(options["first_cue"]) and not ctx.cut_before
     # Sentences run in the order viewers read the cues: by start time (a stable sort,
     # the same order the timing rule gives them).
     # The outcome for a cue depends on its text and on whether a sentence starts there;

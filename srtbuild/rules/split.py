@@ -57,7 +57,7 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
     ranks = [phrase.rank(words[j - 1], words[j]) for j in range(1, n)]
     cut_cost = [0.0] + [None if r is None else _COST[r] for r in ranks] + [0.0]
     limits = (max_len, max_lines, max_chars)
-    count, _ = _search(widths, sep, cut_cost, limits, None, short_chars)
+    count = _fewest(widths, sep, cut_cost, limits)
     if count <= 1:
         return []
     _, prev = _search(widths, sep, cut_cost, limits, (sum(widths) + sum(sep) - 1) / count, short_chars)
@@ -68,6 +68,38 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
         if j:
             cuts.append(j)
     return cuts[::-1]
+
+
+def _fewest(widths: list[int], sep: list[int], cut_cost: list[float | None], limits: tuple[int, int, int]) -> int:
+    """How few parts the words can be cut into (len(widths) + 1: no way at all): each part
+    ends as far on as it can. That is the fewest, because what fits is monotone both
+    ways: a part's words without its first or its last still fit, so the parts that end
+    farthest leave the least behind, and wherever a part could end, an earlier cut could
+    end one there too. One look ahead from each cut, not from every word."""
+    max_len, max_lines, max_chars = limits
+    n = len(widths)
+    i = parts = 0
+    while i < n:
+        lines, current, chars = 0, -1, -1
+        farthest = 0
+        for j in range(i + 1, n + 1):
+            w = widths[j - 1]
+            add = sep[j - 1] + w
+            if current >= 0 and current + add <= max_len:
+                current += add
+            else:
+                lines += 1
+                current = w
+            chars += add
+            if j > i + 1 and (lines > max_lines or chars > max_chars):
+                break
+            if cut_cost[j] is not None:
+                farthest = j
+        if not farthest:
+            return n + 1
+        parts += 1
+        i = farthest
+    return parts
 
 
 def _search(widths: list[int], sep: list[int], cut_cost: list[float | None], limits: tuple[int, int, int],

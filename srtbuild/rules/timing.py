@@ -208,7 +208,7 @@ def _track(cues: list[Cue], options: dict, ctx: Context) -> list[Cue]:
                     record(NAME, nxt.line)
             elif end - start < need[i] and end + gap <= nxt.start:
                 end = min(start + need[i], nxt.start - gap)
-        elif end - start < need[i]:
+        elif end - start < need[i] and not ctx.cut_after:  # the last cue of the file
             end = start + need[i]
         if end != cue.end:
             cue.end = end

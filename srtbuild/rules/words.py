@@ -179,6 +179,9 @@ def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers
     return new if has_words(new) else ""
 
 
+_VIETNAMESE_FILE = ("repeated_words", "vietnamese file")
+
+
 class RepeatedWords:
     NAME = "repeated_words"
     DOC = ("Stutters like `the the` reduced to one word; words in `allow` are kept doubled, `had`, `that` and `is` "
@@ -190,9 +193,17 @@ class RepeatedWords:
         allow = frozenset(w.lower() for w in options["allow"])
         if primary(ctx.language) in REDUPLICATING:
             return cues
-        marked = sum(1 for c in cues if _VIETNAMESE.search(c.text))
-        if marked and marked * 10 >= len(cues):
-            return cues  # a Vietnamese file under another language setting
+        # A Vietnamese file under another language setting is left alone: decided on the
+        # whole file (a window of it keeps the decision), with one scan of the whole text
+        # first, as most files hold no Vietnamese letter at all.
+        vietnamese = ctx.memo.get(_VIETNAMESE_FILE)
+        if vietnamese is None or not (ctx.cut_before or ctx.cut_after):
+            vietnamese = False
+            if _VIETNAMESE.search("\n".join(c.text for c in cues)):
+                vietnamese = sum(1 for c in cues if _VIETNAMESE.search(c.text)) * 10 >= len(cues)
+            ctx.memo[_VIETNAMESE_FILE] = vietnamese
+        if vietnamese:
+            return cues
 
         def fix(text: str) -> str:
             new = remove_repeats(text, allow)
@@ -233,7 +244,7 @@ class Fillers:
             return cues
         abbreviations = frozenset(a.rstrip(".") for a in capitalization.OPTIONS[0].default)
         pending_capital = False
-        sentence_open = True  # the first cue starts a sentence
+        sentence_open = not ctx.cut_before  # the first cue of the file starts a sentence
         for cue in sorted(cues, key=lambda c: c.start):
             if not cue.text:
                 pending_capital = pending_capital or (id(cue) in emptied and (sentence_open or id(cue) in capital_starts))
