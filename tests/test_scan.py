@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from srtbuild.rules import normalize, tags, whitespace
 from srtbuild.rules.base import Context, candidates, fix_texts
-from srtbuild.rules.words import _REPEAT
+from srtbuild.rules.words import _REPEAT, _doubled
 from srtbuild.subtitles.model import Cue
 
-_ALPHABET = st.sampled_from(list("ab \t\n,.!?;:<>#\"“”♪-–—é\x00") + ["the", "The", "<i>", "</i>", "um"])
+_ALPHABET = st.sampled_from(list("ab \t\n,.!?;:<>#\"“”♪-–—é'’\x00\u00a0") + ["the", "The", "THE", "ſo", "so", "<i>", "</i>", "um"])
 _TEXT = st.lists(_ALPHABET, max_size=12).map("".join)
 _TEXTS = st.lists(_TEXT, min_size=1, max_size=12)
 
@@ -25,6 +25,7 @@ _RULES = {
     "normalize": (normalize._NON_ASCII, lambda t: not t.isascii()),
     "tags": (tags._OPENING_BRACKET, lambda t: "<" in t),
     "repeated_words": (_REPEAT, lambda t: _REPEAT.search(t) is not None),
+    "repeated_words, by words": (_doubled, lambda t: _REPEAT.search(t) is not None),
 }
 
 
@@ -33,7 +34,7 @@ _RULES = {
 def test_every_scan_finds_every_cue_its_rule_would_fix(texts):
     cues = [Cue(i, i + 1, t, i + 1) for i, t in enumerate(texts)]
     for name, (scan, quick) in _RULES.items():
-        found = {id(c) for c in candidates(cues, scan)}
+        found = {id(c) for c in (candidates(cues, scan) if isinstance(scan, re.Pattern) else scan(cues))}
         missed = [c.text for c in cues if c.text and quick(c.text) and id(c) not in found]
         assert not missed, f"{name} scan missed {missed!r}"
 

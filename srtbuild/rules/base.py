@@ -100,7 +100,7 @@ def fix_texts(
     fix: TextFix,
     quick: Callable[[str], bool] | None = None,
     options: object = None,
-    scan: re.Pattern | None = None,
+    scan: re.Pattern | Callable[[list[Cue]], list[Cue]] | None = None,
     touched: list[tuple[Cue, str]] | None = None,
 ) -> list[Cue]:
     """Apply a per-cue text fix, to its fixpoint, and count changed cues.
@@ -112,7 +112,8 @@ def fix_texts(
 
     `scan`, a regex that finds something in every text `quick` accepts (it may find more),
     is run once over the whole file's text: only the cues it finds are looked at, and the
-    others cost nothing in Python. `touched` collects (cue, text before) of changed cues.
+    others cost nothing in Python. (It may also be a function from the cues to those it
+    finds, with the same promise.) `touched` collects (cue, text before) of changed cues.
     """
     clean: set[str] = ctx.known(rule, options)
     if scan is None:
@@ -129,7 +130,7 @@ def fix_texts(
         return cues
     texts = [cue.text for cue in pending]
     fixed: list[str] = []
-    for cue in candidates(pending, scan):
+    for cue in candidates(pending, scan) if isinstance(scan, re.Pattern) else scan(pending):
         text = cue.text
         if text not in clean and _fix_cue(cue, text, rule, ctx, fix, quick, clean, touched):
             fixed.append(text)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from srtbuild.rules.base import Context, Option, fix_texts
+from srtbuild.rules.text import fold
 from srtbuild.subtitles.model import Cue
 
 NAME = "glossary"
@@ -33,31 +34,6 @@ OPTIONS = (
 # form like `.NET` or `#hashtag`), not just after a word character.
 _START = re.compile(r"(?<!\w)(?:\w+|[^\w\s])")
 _WORDS = re.compile(r"\w+|[^\w\s]")
-
-# Letters Python's case-insensitive matching takes as equal although their lower cases
-# differ: folded to one, so that a word's key is the same whichever of them it is written
-# with. (The capital dotted I lowers to two characters; it is folded first.)
-_DOTTED = str.maketrans({"\u0130": "i"})
-_SAME = str.maketrans({
-    "\u0131": "i", "\u017f": "s", "\u03c2": "\u03c3", "\u00b5": "\u03bc", "\u03d0": "\u03b2",
-    "\u03f5": "\u03b5", "\u03d1": "\u03b8", "\u03f0": "\u03ba", "\u03d6": "\u03c0", "\u03f1": "\u03c1",
-    "\u03d5": "\u03c6", "\u1fbe": "\u03b9", "\u0345": "\u03b9", "\u1e9b": "\u1e61", "\ufb05": "\ufb06",
-    "\u1c80": "\u0432", "\u1c81": "\u0434", "\u1c82": "\u043e", "\u1c83": "\u0441", "\u1c84": "\u0442",
-    "\u1c85": "\u0442", "\u1c86": "\u044a", "\u1c87": "\u0463", "\u1c88": "\ua64b",
-})
-
-
-_RARE = re.compile("[" + "".join(chr(c) for c in _SAME) + "]")
-
-
-def fold(text: str) -> str:
-    """Lower case as case-insensitive matching sees it; same length as `text`. (A table
-    translation is slow: it runs only on text that holds one of the rare letters.)"""
-    if "\u0130" in text:
-        text = text.translate(_DOTTED)
-    text = text.lower()
-    return text.translate(_SAME) if not text.isascii() and _RARE.search(text) else text
-
 
 def _key(form: str) -> str:
     """The index key of a form: its leading word (or first character, for a form that

@@ -8,13 +8,16 @@ commas the removal leaves behind.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import compress, count, islice, repeat
+from operator import eq
 
 from srtbuild.rules import capitalization
-from srtbuild.rules.base import Context, Option, fix_texts
+from srtbuild.rules.base import Context, Option, candidates, fix_texts
 from srtbuild.languages import primary
 from srtbuild.rules.phrasing import DANGLING_WORDS
-from srtbuild.rules.text import has_words, tidy, upper_first_letter, visible
+from srtbuild.rules.text import fold, has_words, tidy, upper_first_letter, visible
 from srtbuild.subtitles.model import Cue
 
 REPEATED_OPTIONS = (
@@ -181,6 +184,34 @@ def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers
 
 _VIETNAMESE_FILE = ("repeated_words", "vietnamese file")
 
+# `_REPEAT`'s backreference costs the regex engine several tries at every character. A
+# doubled word is also two equal neighbours among the file's words once punctuation is
+# made space: found by splitting the whole text and comparing the list with itself
+# shifted by one, in C. That holds where every character left is a word character, a
+# space, an apostrophe or a hyphen (what `_REPEAT`'s words are made of and bounded by);
+# other text is scanned with `_REPEAT` itself.
+_PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^`{|}~"})
+_OTHER = re.compile(r"[^\w\s'\u2019\x00-]")
+
+
+def _doubled(cues: list[Cue]) -> list[Cue]:
+    """The cues that may hold a doubled word (every cue `_REPEAT` matches in, and some
+    more: the rule's own test decides)."""
+    words = fold(" \x00 ".join(c.text for c in cues)).translate(_PUNCTUATION_TO_SPACE)
+    if _OTHER.search(words):
+        return candidates(cues, _REPEAT)
+    words = words.split()
+    pairs = [k for k in compress(count(), map(eq, words, islice(words, 1, None))) if words[k] != "\x00"]
+    if not pairs:
+        return []
+    cue_starts = list(compress(count(), map(eq, words, repeat("\x00"))))  # a word's cue: the separators before it
+    found: list[Cue] = []
+    for k in pairs:
+        cue = cues[bisect_right(cue_starts, k)]
+        if not found or found[-1] is not cue:
+            found.append(cue)
+    return found
+
 
 class RepeatedWords:
     NAME = "repeated_words"
@@ -210,7 +241,7 @@ class RepeatedWords:
             return tidy(new, ctx.language) if new != text else text
 
         return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None, options=options,
-                         scan=_REPEAT)
+                         scan=_doubled)
 
 
 class Fillers:
