@@ -60,3 +60,9 @@ def test_a_match_across_the_separator_names_both_cues():
     assert [c.text for c in candidates(cues, re.compile(" \x00 "))] == ["end ", " start"]
     assert [c.text for c in candidates(cues, re.compile("x\x00"))] == ["x"]
     assert candidates(cues, re.compile("nothing")) == []
+
+
+def test_doubled_words_are_found_whatever_their_case_and_punctuation():
+    texts = ["The the cat", "well, SO so", "ſo so", "(that) that", "x y", "the\u00a0the", "q\u2014q q", "it's it's"]
+    cues = [Cue(i, i + 1, t) for i, t in enumerate(texts)]
+    assert [c.text for c in _doubled(cues)] == [t for t in texts if _REPEAT.search(t)]
