@@ -197,7 +197,10 @@ _OTHER = re.compile(r"[^\w\s'\u2019\x00-]")
 def _doubled(cues: list[Cue]) -> list[Cue]:
     """The cues that may hold a doubled word (every cue `_REPEAT` matches in, and some
     more: the rule's own test decides)."""
-    words = fold(" \x00 ".join(c.text for c in cues)).translate(_PUNCTUATION_TO_SPACE)
+    texts = [c.text for c in cues]
+    if "\x00" in "".join(texts):  # a NUL of the text's own would read as a separator
+        return candidates(cues, _REPEAT)
+    words = fold(" \x00 ".join(texts)).translate(_PUNCTUATION_TO_SPACE)
     if _OTHER.search(words):
         return candidates(cues, _REPEAT)
     words = words.split()
