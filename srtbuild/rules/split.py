@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from srtbuild.rules import accel
 from srtbuild.rules.base import Context, Option, limit
 from srtbuild.rules.layout import bilingual, join, lines_for, reading_chars, tokenize, turn_lines, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, WORD, Phrasing, phrasing
@@ -60,7 +61,11 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
     count = _fewest(widths, sep, cut_cost, limits)
     if count <= 1:
         return []
-    _, prev = _search(widths, sep, cut_cost, limits, (sum(widths) + sum(sep) - 1) / count, short_chars)
+    ideal = (sum(widths) + sum(sep) - 1) / count
+    if accel.dp is not None:
+        _, prev = accel.dp.split_search(widths, sep, cut_cost, max_len, max_lines, max_chars, ideal, short_chars)
+    else:
+        _, prev = _search(widths, sep, cut_cost, limits, ideal, short_chars)
     cuts = []
     j = n
     while j > 0:

@@ -13,6 +13,7 @@ with the length of the text: each break position looks back at most one line.
 
 from __future__ import annotations
 
+from srtbuild.rules import accel
 from srtbuild.rules.base import Context, limit
 from srtbuild.rules.layout import bilingual, join, join_lines, tokenize, turns, width
 from srtbuild.rules.phrasing import BEFORE_CLAUSE, CLAUSE, DANGLING, SENTENCE, Phrasing, phrasing
@@ -45,6 +46,24 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
     dynamic programme over break positions; each looks back at most one line's worth of
     words, so the work grows with the number of words, not its square."""
     n = len(words)
+    if accel.dp is not None:
+        lines_n, cost_n, prev = accel.dp.wrap_layout(widths, adj, max_len, glued)
+    else:
+        lines_n, cost_n, prev = _search(widths, adj, max_len, glued)
+    if cost_n == _INF or (max_lines is not None and lines_n > max_lines):
+        return None
+    out: list[str] = []
+    j = n
+    while j > 0:
+        i = prev[j]
+        out.append(join(words, glued, i, j))
+        j = i
+    return out[::-1]
+
+
+def _search(widths: list[int], adj: list[float], max_len: int, glued: list[bool]) -> tuple[int, float, list[int]]:
+    """(lines, cost) of the best layout of all the words, and where each line starts."""
+    n = len(widths)
     # (lines, cost) of the best layout of words[:j], in two lists (no tuple per try).
     counts = [0] + [n + 2] * n
     costs = [0.0] + [_INF] * n
@@ -67,15 +86,7 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
                 counts[j] = lines
                 costs[j] = total
                 prev[j] = i
-    if costs[n] == _INF or (max_lines is not None and counts[n] > max_lines):
-        return None
-    out: list[str] = []
-    j = n
-    while j > 0:
-        i = prev[j]
-        out.append(join(words, glued, i, j))
-        j = i
-    return out[::-1]
+    return counts[n], costs[n], prev
 
 
 def _balanced(words: list[str], glued: list[bool], max_len: int, max_lines: int, phrase: Phrasing) -> list[str]:
