@@ -90,3 +90,33 @@ def test_a_term_across_a_line_break_keeps_the_break_and_the_build_settles():
     assert fields["glossary_terms"] == {"Bhagavad Gita": 10}
     again, fields2 = correct(out, settings, "t.srt")
     assert again == out and fields2["corrections"] == 0
+
+
+def test_many_forms_sharing_their_first_words():
+    # 10,000 forms that all start with "the": the tree walks the text's words, so each
+    # "the" costs a few lookups, not a try of every form.
+    terms = {f"The Zq{n}": [f"the zq{n}"] for n in range(10_000)}
+    terms["The Zq5 Extra"] = ["the zq5 extra"]
+    texts = [f"so the zq{n} and the cat, the zq5 extra!" for n in range(0, 10_000, 37)]
+    got, ctx = _apply(texts, terms)
+    assert got == [f"so The Zq{n} and the cat, The Zq5 Extra!" for n in range(0, 10_000, 37)]
+    assert ctx.changes.terms["The Zq5 Extra"] == len(texts)
+
+
+def test_text_inside_tags_is_never_a_term():
+    got, ctx = _apply(['<font color="brown">the color</font>', "{\\an8}color"], {"Color": ["color"], "Brown": ["brown"]})
+    assert got == ['<font color="brown">the Color</font>', "{\\an8}Color"]
+    assert ctx.changes.terms == {"Color": 2}
+
+
+def test_capital_kept_after_leading_punctuation_and_dotted_capital_i():
+    got, _ = _apply(["Til the end", "til then"], {"'til": ["til"]})
+    assert got == ["'Til the end", "'til then"]
+    got, _ = _apply(["izmir and İZMİR"], {"İzmir": []})
+    assert got == ["İzmir and İzmir"]
+
+
+def test_spaces_between_a_terms_words_become_one_and_line_breaks_stay():
+    got, ctx = _apply(["new   york and New\tYork", "new\nyork"], {"New York": ["newyork"]})
+    assert got == ["New York and New York", "New\nYork"]
+    assert ctx.changes.terms == {"New York": 3}

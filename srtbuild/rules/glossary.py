@@ -2,25 +2,29 @@
 
 A glossary can hold tens of thousands of terms. One regex alternation of every form
 costs each position of the text a try of every branch (a 10,000-term glossary made a
-file 50x slower), so terms are looked up by word instead: the forms are indexed by their
-first word, folded to lower case; the whole file's words are collected in one pass, and
-only cues holding an indexed first word are looked at. There, each place a word starts
-is tried against the few forms that begin with that word, longest form first, each form
-a small regex of its own (compiled when first needed). The result is what the single
-alternation gave: whole words, case-insensitive, longest match first, any whitespace
-between a form's words, punctuation kept, a capital at a sentence start kept. A line
-break between a term's words is kept too (a term spelt right across two lines is no
-correction).
+file 50x slower), so terms are looked up by word instead. The forms are kept in a tree of
+their words, folded to lower case, under the leading word of their first one; the whole
+file's words are collected in one pass, and only cues holding a leading word of some form
+are looked at. There, at each place a word starts, the tree is walked along the text's
+words, which finds every form that matches there at the cost of a few dictionary lookups,
+however many forms share their first words; the longest is taken (then the first in
+alphabetical order), as the single alternation did, once its own small regex confirms it.
+
+Whole words, case-insensitive, any whitespace between a form's words, punctuation kept, a
+capital at a sentence start kept (also after a leading apostrophe: `'Til`). Text inside
+tags (`<font color="...">`) is never changed, and a line break between a term's words is
+kept: a term spelt right across two lines is no correction.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from srtbuild.rules.base import Context, Option, fix_texts
-from srtbuild.rules.text import fold
+from srtbuild.rules.text import TAG, fold
 from srtbuild.subtitles.model import Cue
 
 NAME = "glossary"
@@ -34,6 +38,10 @@ OPTIONS = (
 # form like `.NET` or `#hashtag`), not just after a word character.
 _START = re.compile(r"(?<!\w)(?:\w+|[^\w\s])")
 _WORDS = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W")
+
 
 def _key(form: str) -> str:
     """The index key of a form: its leading word (or first character, for a form that
@@ -47,29 +55,51 @@ def _form_pattern(form: str) -> re.Pattern:
     return re.compile(r"\s+".join(re.escape(word) for word in form.split()) + r"(?!\w)", re.IGNORECASE)
 
 
-_SPACES = re.compile(r"\s+")
+@dataclass
+class _Node:
+    """A word of some forms: the forms that end with it, and the words that may follow."""
 
-
-def _spaced_as(found: str, new: str) -> str:
-    """`new` with the line breaks and spaces `found` has between its words, when both have
-    as many words: where a term falls across two lines is the layout's business (wrap's),
-    and replacing the break by a space would undo it on every round, forever."""
-    words = new.split()
-    seps = _SPACES.findall(found)
-    if len(words) < 2 or len(seps) != len(words) - 1:
-        return new
-    return words[0] + "".join(sep + word for sep, word in zip(seps, words[1:]))
+    ends: list[tuple[str, str]] = field(default_factory=list)  # (form, canonical)
+    next: dict[str, "_Node"] = field(default_factory=dict)
 
 
 @dataclass
 class Index:
-    """The forms of a glossary, by the key of their first word. Within a key the forms
-    are in the order the single alternation tried them: longest first, then alphabetical."""
+    """The forms of a glossary: by the key of their first word, a tree of their words."""
 
-    by_key: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # key -> [(form, canonical)]
+    by_key: dict[str, dict[str, _Node]] = field(default_factory=dict)
 
     def add(self, form: str, canonical: str) -> None:
-        self.by_key.setdefault(_key(form), []).append((form, canonical))
+        level = self.by_key.setdefault(_key(form), {})
+        words = form.split()
+        for k, word in enumerate(words):
+            node = level.setdefault(word, _Node())
+            if k == len(words) - 1:
+                node.ends.append((form, canonical))
+            level = node.next
+
+    def matches(self, text: str, at: int, key: str) -> list[tuple[str, str]]:
+        """The forms whose words, folded, are those of `text` from `at`: all of them,
+        longest first, then in alphabetical order. A form's last word may be followed
+        by anything but a word character; the others, by whitespace."""
+        level = self.by_key.get(key)
+        found: list[tuple[str, str]] = []
+        while level:
+            token = _TOKEN.match(text, at)
+            if token is None:
+                break
+            word = fold(token.group(0))
+            for end in [m.start() for m in _NON_WORD.finditer(word, 1)] + [len(word)]:
+                node = level.get(word[:end])
+                if node is not None and node.ends:
+                    found.extend(node.ends)
+            node = level.get(word)
+            space = _SPACE.match(text, token.end()) if node is not None and node.next else None
+            if space is None:
+                break
+            level, at = node.next, space.end()
+        found.sort(key=lambda fc: (-len(fc[0]), fc[0]))
+        return found
 
 
 def build_index(items: tuple[tuple[str, tuple[str, ...]], ...]) -> Index:
@@ -77,13 +107,32 @@ def build_index(items: tuple[tuple[str, tuple[str, ...]], ...]) -> Index:
     lookup: dict[str, str] = {}
     for canonical, wrongs in items:
         for form in (canonical, *wrongs):
-            key = " ".join(form.lower().split())
+            key = " ".join(fold(form).split())
             if key:
                 lookup.setdefault(key, canonical)
     index = Index()
     for form in sorted(lookup, key=lambda k: (-len(k), k)):
         index.add(form, lookup[form])
     return index
+
+
+def _cased_as(found: str, canonical: str) -> str:
+    """`canonical` with a capital where `found` has one at its first letter and the
+    canonical form a small letter (a sentence start), and with the line breaks `found`
+    has between its words where both have as many: where a term falls across two lines
+    is the layout's business (wrap's), and taking the break away would undo wrap's work on
+    every round. Other whitespace becomes one space, as in the canonical form."""
+    new = canonical
+    first = next((ch for ch in found if ch.isalpha()), "")
+    at = next((i for i, ch in enumerate(new) if ch.isalpha()), -1)
+    if first.isupper() and at >= 0 and new[at].islower():
+        new = new[:at] + new[at].upper() + new[at + 1:]
+    if "\n" in found:
+        words = new.split()
+        seps = _SPACE.findall(found)
+        if len(words) >= 2 and len(seps) == len(words) - 1:
+            new = words[0] + "".join(("\n" if "\n" in sep else " ") + word for sep, word in zip(seps, words[1:]))
+    return new
 
 
 def freeze(terms: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -110,29 +159,30 @@ def index_for(terms: dict) -> Index:
 def _fixer(index: Index, wanted: set[str], counts) -> tuple:
     """The fix for one cue's text, and the quick test of whether it may need one: whether
     it holds one of the first words this file holds (`wanted`)."""
-    by_key = index.by_key
 
     def replace_all(text: str) -> str:
         out: list[str] = []
         done = 0
         pos = 0
+        tags = [(m.start(), m.end()) for m in TAG.finditer(text)] if ("<" in text or "{" in text) else []
+        tag_starts = [a for a, _ in tags]
         while True:
             m = _START.search(text, pos)
             if m is None:
                 break
             at = m.start()
+            k = bisect_right(tag_starts, at) - 1
+            if k >= 0 and at < tags[k][1]:  # inside a tag: its attributes are no text
+                pos = tags[k][1]
+                continue
             # Every key, not only `wanted`: a correction can bring in a word that the
             # file did not hold (the canonical form, looked up when the fix runs again).
-            forms = by_key.get(fold(m.group(0)))
             hit = None
-            for form, canonical in forms or ():
+            for form, canonical in index.matches(text, at, fold(m.group(0))):
                 hit = _form_pattern(form).match(text, at)
                 if hit is not None:
                     found = hit.group(0)
-                    new = canonical
-                    if found[0].isupper() and canonical[0].islower():
-                        new = canonical[0].upper() + canonical[1:]  # keep a sentence-start capital
-                    new = _spaced_as(found, new)
+                    new = _cased_as(found, canonical)
                     if new != found:
                         counts[canonical] += 1
                     out.append(text[done:at])
