@@ -142,11 +142,21 @@ class _Matcher:
     with `/` match the whole relative path."""
 
     def __init__(self, patterns: list[str]) -> None:
-        self.by_name = [glob_regex(p) for p in patterns if "/" not in p]
-        self.by_path = [glob_regex(p) for p in patterns if "/" in p]
+        # One alternation per kind: one match call a file, however many patterns (this
+        # runs for every entry of the tree on every run, no-op runs included).
+        self.by_name = self._one([glob_regex(p) for p in patterns if "/" not in p])
+        self.by_path = self._one([glob_regex(p) for p in patterns if "/" in p])
+
+    @staticmethod
+    def _one(regexes: list[re.Pattern[str]]):
+        if not regexes:
+            return lambda _: None
+        if len(regexes) == 1:
+            return regexes[0].match
+        return re.compile("|".join(f"(?:{r.pattern})" for r in regexes), re.IGNORECASE).match
 
     def __call__(self, rel: str, name: str) -> bool:
-        return any(r.match(name) for r in self.by_name) or any(r.match(rel) for r in self.by_path)
+        return self.by_name(name) is not None or self.by_path(rel) is not None
 
 
 def _excluder(exclude: list[str]) -> _Matcher:

@@ -506,12 +506,15 @@ def read_briefs(state_file: str, task_prefix: str, dep_prefix: str, shared: list
         raise StateCorrupt(f"the build state is unreadable ({exc})", state_file) from None
     # json_extract gives numbers as numbers and strings unquoted: anything but the text
     # srtbuild writes (strings, and arrays as JSON text) is dropped as above.
-    return {row[0]: Brief(*(_text(v) for v in row[1:4]), _array(row[4]), _text(row[5]), _array(row[6]),
-                          _array(row[7]), tuple(_array(v) for v in row[8:])) for row in rows}
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    # (The checks are written out, not called: this runs for every source on every run.)
+    return {name: Brief(build if type(build) is str else None, status if type(status) is str else None,
+                        md5 if type(md5) is str else None,
+                        out if type(out) is str and out[:1] == "[" else None,
+                        checker if type(checker) is str else None,
+                        deps if type(deps) is str and deps[:1] == "[" else None,
+                        own if type(own) is str and own[:1] == "[" else None,
+                        tuple(_array(v) for v in shared) if shared else ())
+            for name, build, status, md5, out, checker, deps, own, *shared in rows}
 
 
 def _array(value: Any) -> str | None:
