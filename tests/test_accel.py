@@ -95,3 +95,13 @@ def test_real_lectures_come_out_the_same_either_way(tmp_path):
         assert proc.returncode in (0, 1), proc.stderr
         out[pure] = {p.relative_to(tmp_path / pure): p.read_bytes() for p in (tmp_path / pure).rglob("*.srt")}
     assert out["0"] and out["0"] == out["1"]
+
+
+def test_numbers_past_the_helpers_range_take_the_python_path():
+    # A "word" of 2**62 characters cannot exist in a subtitle, but must not overflow.
+    words, widths, glued = ["a", "b", "c"], [2 ** 62, 0, 12], [False] * 3
+    adj = [0.0, -1.0, 2.5, 0.0]
+    assert wrap._layout(words, widths, adj, 5, None, glued) == ["a", "b", "c"]
+    if accel.dp is not None:
+        with pytest.raises(OverflowError):
+            accel.dp.wrap_layout(widths, adj, 5, glued)

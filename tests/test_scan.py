@@ -68,3 +68,8 @@ def test_doubled_words_are_found_whatever_their_case_and_punctuation():
         cues = [Cue(i, i + 1, t) for i, t in enumerate(texts)]
         found = [c.text for c in _doubled(cues)]
         assert {t for t in texts if _REPEAT.search(t)} <= set(found), found
+
+
+def test_a_combining_mark_that_folds_to_a_letter_is_no_word():
+    cues = [Cue(0, 1, "I saw the the\u0345 dog."), Cue(1, 2, "fine")]
+    assert [c.text for c in _doubled(cues)] == ["I saw the the\u0345 dog."]

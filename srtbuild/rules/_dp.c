@@ -15,7 +15,12 @@
 #define BALANCE 3.0
 #define SHORT 8.0
 
-/* A list of Python ints as C longs (NULL with an exception set on failure). */
+/* Widths beyond this could overflow a square or a sum in 64 bits; no subtitle has them
+ * (a source is at most 200 MiB), and the callers take the Python path when told so. */
+#define MAX_WIDTH 1000000000LL
+
+/* A list of Python ints in [0, MAX_WIDTH] as C long longs (NULL with an exception set:
+ * OverflowError for one out of range). */
 static long long *ints_of(PyObject *seq, Py_ssize_t n) {
     long long *out = PyMem_Malloc(sizeof(long long) * (n ? n : 1));
     if (!out) {
@@ -26,6 +31,11 @@ static long long *ints_of(PyObject *seq, Py_ssize_t n) {
         out[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, k));
         if (out[k] == -1 && PyErr_Occurred()) {
             PyMem_Free(out);
+            return NULL;
+        }
+        if (out[k] < 0 || out[k] > MAX_WIDTH) {
+            PyMem_Free(out);
+            PyErr_SetString(PyExc_OverflowError, "width out of the compiled helper's range");
             return NULL;
         }
     }
@@ -75,10 +85,7 @@ static PyObject *split_search(PyObject *self, PyObject *args) {
     double ideal = has_ideal ? PyFloat_AsDouble(ideal_obj) : 0.0;
     if (has_ideal && ideal == -1.0 && PyErr_Occurred())
         goto done;
-    if (has_ideal && ideal == 0.0) { /* as Python's division would */
-        PyErr_SetString(PyExc_ZeroDivisionError, "float division by zero");
-        goto done;
-    }
+
     widths = ints_of(wf, n);
     sep = widths ? ints_of(sf, n) : NULL;
     cut = PyMem_Malloc(sizeof(double) * (n + 1));
@@ -124,6 +131,10 @@ static PyObject *split_search(PyObject *self, PyObject *args) {
                 continue;
             double cost = cut[j];
             if (has_ideal) {
+                if (ideal == 0.0) { /* where Python's division would raise */
+                    PyErr_SetString(PyExc_ZeroDivisionError, "float division by zero");
+                    goto done;
+                }
                 double off = ((double)chars - ideal) / ideal;
                 double spread = BALANCE * off;
                 spread = spread * off;
@@ -189,7 +200,7 @@ static PyObject *wrap_layout(PyObject *self, PyObject *args) {
         goto done;
     }
     for (Py_ssize_t k = 0; k <= n; k++) {
-        adj[k] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(af, k));
+        adj[k] = k < n ? PyFloat_AsDouble(PySequence_Fast_GET_ITEM(af, k)) : 0.0; /* adj[n] is never used */
         if (adj[k] == -1.0 && PyErr_Occurred())
             goto done;
         counts[k] = k ? n + 2 : 0;

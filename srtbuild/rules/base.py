@@ -81,6 +81,9 @@ class Context:
     # the whole file), or after them (the last may not take the time that follows).
     cut_before: bool = False
     cut_after: bool = False
+    # Set by a rule whose decision rests on the whole file (a share of its cues): the
+    # rounds after the first then run on the whole file, never in windows.
+    whole_file: bool = False
 
     def known(self, rule: str, options: object, kind: type = set) -> Any:
         key = (rule, id(options))

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from srtbuild.rules.base import Changes, Context
 from srtbuild.rules.registry import run_pipeline
+from srtbuild.rules.text import has_words
 from srtbuild.subtitles.model import Cue
 
 CONTEXT = 3  # unchanged cues kept on each side of a window: the reach of the rules' looks
+_MAX_REACH = 64  # further cues a window's left context may take to find one with words
 _WHOLE_SHARE = 0.5  # windows covering more of the file than this: one whole round instead
 
 
@@ -29,7 +31,7 @@ def settle(cues: list[Cue], pipeline: list[tuple[str, dict]], ctx: Context, max_
             before = _snapshot(cues)
             cues = run_pipeline(cues, pipeline, ctx)
         else:
-            windows = _windows(_changed(before, cues), len(cues))
+            windows = None if ctx.whole_file else _windows(_changed(before, cues), cues)
             before = _snapshot(cues)
             done = windows is not None and _run_windows(cues, windows, pipeline, ctx)
             if done is None or done is False:
@@ -71,14 +73,23 @@ def _changed(before: tuple[list[Cue], dict], cues: list[Cue]) -> list[int]:
     return out
 
 
-def _windows(changed: list[int], n: int) -> list[tuple[int, int]] | None:
+def _windows(changed: list[int], cues: list[Cue]) -> list[tuple[int, int]] | None:
     """[a, b) ranges holding each changed cue with CONTEXT cues on both sides (clipped to
-    the file), overlapping or touching ones merged; None when a whole round is cheaper."""
+    the file), overlapping or touching ones merged; None when a whole round is cheaper.
+
+    A window's left context must hold a cue with words: whether a sentence is open passes
+    from cue to cue only through words (`capitalization`, `fillers`), so context of music
+    notes alone says nothing. It reaches further back until it does (or the file starts)."""
     if not changed:
         return []
+    n = len(cues)
     ranges: list[list[int]] = []
     for i in sorted(set(changed)):
         a, b = max(0, i - CONTEXT), min(n, i + CONTEXT + 1)
+        while a > 0 and not any(has_words(c.text) for c in cues[a:i]):
+            if i - a >= CONTEXT + _MAX_REACH:
+                return None
+            a -= 1
         if ranges and a <= ranges[-1][1] + CONTEXT:  # contexts would meet: one window
             ranges[-1][1] = max(ranges[-1][1], b)
         else:

@@ -62,9 +62,11 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
     if count <= 1:
         return []
     ideal = (sum(widths) + sum(sep) - 1) / count
-    if accel.dp is not None:
+    try:
+        if accel.dp is None:
+            raise OverflowError
         _, prev = accel.dp.split_search(widths, sep, cut_cost, max_len, max_lines, max_chars, ideal, short_chars)
-    else:
+    except OverflowError:  # no helper, or numbers past its range
         _, prev = _search(widths, sep, cut_cost, limits, ideal, short_chars)
     cuts = []
     j = n

@@ -182,8 +182,6 @@ def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers
     return new if has_words(new) else ""
 
 
-_VIETNAMESE_FILE = ("repeated_words", "vietnamese file")
-
 # `_REPEAT`'s backreference costs the regex engine several tries at every character. A
 # doubled word is also two equal neighbours among the file's words once punctuation is
 # made space: found by splitting the whole text and comparing the list with itself
@@ -198,11 +196,12 @@ def _doubled(cues: list[Cue]) -> list[Cue]:
     """The cues that may hold a doubled word (every cue `_REPEAT` matches in, and some
     more: the rule's own test decides)."""
     texts = [c.text for c in cues]
-    if "\x00" in "".join(texts):  # a NUL of the text's own would read as a separator
+    joined = " \x00 ".join(texts)
+    # A NUL of a text's own would read as a separator; other punctuation is looked for
+    # before folding (fold makes a combining mark a letter).
+    if "\x00" in "".join(texts) or _OTHER.search(joined.translate(_PUNCTUATION_TO_SPACE)):
         return candidates(cues, _REPEAT)
-    words = fold(" \x00 ".join(texts)).translate(_PUNCTUATION_TO_SPACE)
-    if _OTHER.search(words):
-        return candidates(cues, _REPEAT)
+    words = fold(joined).translate(_PUNCTUATION_TO_SPACE)
     words = words.split()
     pairs = [k for k in compress(count(), map(eq, words, islice(words, 1, None))) if words[k] != "\x00"]
     if not pairs:
@@ -227,17 +226,14 @@ class RepeatedWords:
         allow = frozenset(w.lower() for w in options["allow"])
         if primary(ctx.language) in REDUPLICATING:
             return cues
-        # A Vietnamese file under another language setting is left alone: decided on the
-        # whole file (a window of it keeps the decision), with one scan of the whole text
-        # first, as most files hold no Vietnamese letter at all.
-        vietnamese = ctx.memo.get(_VIETNAMESE_FILE)
-        if vietnamese is None or not (ctx.cut_before or ctx.cut_after):
-            vietnamese = False
-            if _VIETNAMESE.search("\n".join(c.text for c in cues)):
-                vietnamese = sum(1 for c in cues if _VIETNAMESE.search(c.text)) * 10 >= len(cues)
-            ctx.memo[_VIETNAMESE_FILE] = vietnamese
-        if vietnamese:
-            return cues
+        # A Vietnamese file under another language setting is left alone. That is decided
+        # on the whole file, by a share of its cues that other rules change, so a file with
+        # any Vietnamese letter is never run in windows (one scan of the whole text first:
+        # most files hold none).
+        if _VIETNAMESE.search("\n".join(c.text for c in cues)):
+            ctx.whole_file = True
+            if sum(1 for c in cues if _VIETNAMESE.search(c.text)) * 10 >= len(cues):
+                return cues
 
         def fix(text: str) -> str:
             new = remove_repeats(text, allow)
