@@ -27,17 +27,12 @@ def settle(cues: list[Cue], pipeline: list[tuple[str, dict]], ctx: Context, max_
     """Run `pipeline` over `cues` until a round changes nothing (at most `max_rounds`)."""
     for round_no in range(max_rounds):
         made = ctx.changes.total
-        if round_no == 0:
-            before = _snapshot(cues)
-            cues = run_pipeline(cues, pipeline, ctx)
-        else:
-            windows = None if ctx.whole_file else _windows(_changed(before, cues), cues)
-            before = _snapshot(cues)
-            done = windows is not None and _run_windows(cues, windows, pipeline, ctx)
-            if done is None or done is False:
-                cues = run_pipeline(cues, pipeline, ctx)
-            else:
-                cues = done
+        windows = None
+        if round_no and not ctx.whole_file:
+            windows = _windows(_changed(before, cues), cues)
+        before = _snapshot(cues)
+        windowed = _run_windows(cues, windows, pipeline, ctx) if windows is not None else None
+        cues = windowed if windowed is not None else run_pipeline(cues, pipeline, ctx)
         if ctx.changes.total == made:
             break
     return cues
