@@ -4,7 +4,6 @@ overridden by flags, validated like the rest, and never a reason to rebuild."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path

@@ -25,10 +25,11 @@ _WHOLE_SHARE = 0.5  # windows covering more of the file than this: one whole rou
 
 def settle(cues: list[Cue], pipeline: list[tuple[str, dict]], ctx: Context, max_rounds: int) -> list[Cue]:
     """Run `pipeline` over `cues` until a round changes nothing (at most `max_rounds`)."""
-    for round_no in range(max_rounds):
+    before: tuple[list[Cue], dict] | None = None  # the cues as the last round found them
+    for _ in range(max_rounds):
         made = ctx.changes.total
         windows = None
-        if round_no and not ctx.whole_file:
+        if before is not None and not ctx.whole_file:
             windows = _windows(_changed(before, cues), cues)
         before = _snapshot(cues)
         windowed = _run_windows(cues, windows, pipeline, ctx) if windows is not None else None
