@@ -30,7 +30,7 @@ def test_split_search_compiled_is_the_python_search(words, max_len, max_lines, m
     sep = [0 if glued else 1 for _, glued, _ in words]
     cut_cost = [0.0] + [c for _, _, c in words[1:]] + [0.0]
     for wanted in (None, ideal):
-        assert accel.dp.split_search(widths, sep, cut_cost, max_len, max_lines, max_chars, wanted, short) == \
+        assert accel.dp.split_search(widths, sep, cut_cost, (max_len, max_lines, max_chars), wanted, short) == \
             split._search(widths, sep, cut_cost, (max_len, max_lines, max_chars), wanted, short)
 
 

@@ -57,13 +57,13 @@ static PyObject *prev_list(const Py_ssize_t *prev, Py_ssize_t n) {
     return out;
 }
 
-/* split_search(widths, sep, cut_cost, max_len, max_lines, max_chars, ideal, short_chars)
- * -> (parts, prev); cut_cost items are floats or None (no cut there), ideal a float or
- * None. */
+/* split_search(widths, sep, cut_cost, (max_len, max_lines, max_chars), ideal, short_chars)
+ * -> (parts, prev): the arguments of the Python twin. cut_cost items are floats or None
+ * (no cut there), ideal a float or None. */
 static PyObject *split_search(PyObject *self, PyObject *args) {
     PyObject *w_obj, *s_obj, *c_obj, *ideal_obj;
     long long max_len, max_lines, max_chars, short_chars;
-    if (!PyArg_ParseTuple(args, "OOOLLLOL", &w_obj, &s_obj, &c_obj, &max_len, &max_lines, &max_chars, &ideal_obj,
+    if (!PyArg_ParseTuple(args, "OOO(LLL)OL", &w_obj, &s_obj, &c_obj, &max_len, &max_lines, &max_chars, &ideal_obj,
                           &short_chars))
         return NULL;
     PyObject *wf = PySequence_Fast(w_obj, "widths must be a sequence");

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import Any, Callable
 
 
 def _load() -> ModuleType | None:
@@ -24,3 +25,14 @@ def _load() -> ModuleType | None:
 
 
 dp: ModuleType | None = _load()
+
+
+def compiled(name: str, twin: Callable[..., Any], *args: Any) -> Any:
+    """`dp.<name>(*args)` when the helper is there and the numbers are in its range (it
+    raises OverflowError past them), else its Python twin with the same arguments."""
+    if dp is not None:
+        try:
+            return getattr(dp, name)(*args)
+        except OverflowError:
+            pass
+    return twin(*args)

@@ -118,10 +118,11 @@ def build_index(items: tuple[tuple[str, tuple[str, ...]], ...]) -> Index:
 
 def _cased_as(found: str, canonical: str) -> str:
     """`canonical` with a capital at its first letter where `found` has one at its first
-    letter and the canonical form a small letter (a sentence start), and with the line breaks `found`
-    has between its words where both have as many: where a term falls across two lines
-    is the layout's business (wrap's), and taking the break away would undo wrap's work on
-    every round. Other whitespace becomes one space, as in the canonical form."""
+    letter and the canonical form a small letter (a sentence start), and with the line
+    breaks `found` has between its words where both have as many: where a term falls
+    across two lines is the layout's business (wrap's), and taking the break away would
+    undo wrap's work on every round. Other whitespace becomes one space, as in the
+    canonical form."""
     new = canonical
     # First letters, not first characters: `Til` for `'til` gives `'Til`, and `'Til` stays
     # (comparing first characters, the next round would make it `'til` again).

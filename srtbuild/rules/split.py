@@ -21,6 +21,7 @@ characters. A cut is placed by the words alone, so splitting again changes nothi
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from srtbuild.rules import accel
 from srtbuild.rules.base import Context, Option, limit
@@ -62,12 +63,7 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
     if count <= 1:
         return []
     ideal = (sum(widths) + sum(sep) - 1) / count
-    try:
-        if accel.dp is None:
-            raise OverflowError
-        _, prev = accel.dp.split_search(widths, sep, cut_cost, max_len, max_lines, max_chars, ideal, short_chars)
-    except OverflowError:  # no helper, or numbers past its range
-        _, prev = _search(widths, sep, cut_cost, limits, ideal, short_chars)
+    _, prev = accel.compiled("split_search", _search, widths, sep, cut_cost, limits, ideal, short_chars)
     cuts = []
     j = n
     while j > 0:
@@ -77,31 +73,37 @@ def _parts(words: list[str], widths: list[int], max_len: int, max_lines: int, ma
     return cuts[::-1]
 
 
+def _reach(widths: list[int], sep: list[int], i: int, limits: tuple[int, int, int]) -> int:
+    """The last word end a part starting at word i may have: its words fill at most
+    max_lines lines of max_len (greedily, as `layout` measures) and max_chars characters
+    (a single word always makes a part)."""
+    max_len, max_lines, max_chars = limits
+    n = len(widths)
+    lines, current, chars = 0, -1, -1
+    for j in range(i + 1, n + 1):
+        w = widths[j - 1]
+        add = sep[j - 1] + w
+        if current >= 0 and current + add <= max_len:
+            current += add
+        else:
+            lines += 1
+            current = w
+        chars += add
+        if j > i + 1 and (lines > max_lines or chars > max_chars):
+            return j - 1
+    return n
+
+
 def _fewest(widths: list[int], sep: list[int], cut_cost: list[float | None], limits: tuple[int, int, int]) -> int:
     """How few parts the words can be cut into (len(widths) + 1: no way at all): each part
     ends as far on as it can. That is the fewest, because what fits is monotone both
     ways: a part's words without its first or its last still fit, so the parts that end
     farthest leave the least behind, and wherever a part could end, an earlier cut could
     end one there too. One look ahead from each cut, not from every word."""
-    max_len, max_lines, max_chars = limits
     n = len(widths)
     i = parts = 0
     while i < n:
-        lines, current, chars = 0, -1, -1
-        farthest = 0
-        for j in range(i + 1, n + 1):
-            w = widths[j - 1]
-            add = sep[j - 1] + w
-            if current >= 0 and current + add <= max_len:
-                current += add
-            else:
-                lines += 1
-                current = w
-            chars += add
-            if j > i + 1 and (lines > max_lines or chars > max_chars):
-                break
-            if cut_cost[j] is not None:
-                farthest = j
+        farthest = next((j for j in range(_reach(widths, sep, i, limits), i, -1) if cut_cost[j] is not None), 0)
         if not farthest:
             return n + 1
         parts += 1
@@ -116,36 +118,26 @@ def _search(widths: list[int], sep: list[int], cut_cost: list[float | None], lim
     starts. Each start looks ahead only as far as one part reaches, so the work grows with
     the number of words, not its square. With `ideal` (characters a part), parts far
     from it and parts too short for the minimum duration cost more."""
-    max_len, max_lines, max_chars = limits
     n = len(widths)
     # (parts, cost) of the best way to cut words[:j], kept in two lists: the hot loop
     # below runs for every pair of a start and an end, and builds no tuple.
     parts = [0] + [n + 1] * n
     costs = [0.0] * (n + 1)
     prev = [0] * (n + 1)
-    step = [s + w for s, w in zip(sep, widths)]  # what word k adds to a line already begun
+    ends = list(accumulate((s + w for s, w in zip(sep, widths)), initial=0))  # chars(i, j) = ends[j] - ends[i] - 1
     for i in range(n):
         parts_i = parts[i]
         if parts_i > n:
             continue
         cost_i = costs[i]
         then = parts_i + 1
-        lines, current, chars = 0, -1, -1
-        for j in range(i + 1, n + 1):
-            w = widths[j - 1]
-            add = step[j - 1]
-            if current >= 0 and current + add <= max_len:
-                current += add
-            else:
-                lines += 1
-                current = w
-            chars += add
-            if j > i + 1 and (lines > max_lines or chars > max_chars):
-                break
+        before = ends[i] + 1
+        for j in range(i + 1, _reach(widths, sep, i, limits) + 1):
             cost = cut_cost[j]
             if cost is None:
                 continue
             if ideal is not None:
+                chars = ends[j] - before
                 off = (chars - ideal) / ideal
                 cost += _BALANCE * off * off + (_SHORT if chars < short_chars else 0.0)
             total = cost_i + cost

@@ -201,8 +201,7 @@ def _doubled(cues: list[Cue]) -> list[Cue]:
     # before folding (fold makes a combining mark a letter).
     if "\x00" in "".join(texts) or _OTHER.search(joined.translate(_PUNCTUATION_TO_SPACE)):
         return candidates(cues, _REPEAT)
-    words = fold(joined).translate(_PUNCTUATION_TO_SPACE)
-    words = words.split()
+    words = fold(joined).translate(_PUNCTUATION_TO_SPACE).split()
     pairs = [k for k in compress(count(), map(eq, words, islice(words, 1, None))) if words[k] != "\x00"]
     if not pairs:
         return []

@@ -46,12 +46,7 @@ def _layout(words: list[str], widths: list[int], adj: list[float], max_len: int,
     dynamic programme over break positions; each looks back at most one line's worth of
     words, so the work grows with the number of words, not its square."""
     n = len(words)
-    try:
-        if accel.dp is None:
-            raise OverflowError
-        lines_n, cost_n, prev = accel.dp.wrap_layout(widths, adj, max_len, glued)
-    except OverflowError:  # no helper, or numbers past its range
-        lines_n, cost_n, prev = _search(widths, adj, max_len, glued)
+    lines_n, cost_n, prev = accel.compiled("wrap_layout", _search, widths, adj, max_len, glued)
     if cost_n == _INF or (max_lines is not None and lines_n > max_lines):
         return None
     out: list[str] = []
