@@ -4,6 +4,7 @@ written gives one line. End to end, in temporary trees."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from srtbuild.reports.sidecars import Tally
 from buildrepo import (
     ENV,
     GOOD,
@@ -144,9 +147,25 @@ def test_a_pickled_cache_is_never_loaded(built: Path, tmp_path: Path) -> None:
     assert batch(built).stderr.count("damaged") == 0  # rebuilt, as JSON
 
 
+# A cache's first line, sound but for `subdirs` (given as JSON text), for one sidecar.
+_HEAD = ('{"schema":"srtbuild.sidecars/5","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,"x\\n"]],'
+         '"tally":' + json.dumps(Tally().dump()) + '}}}\n').encode()
+
+
+def test_a_sound_cache_of_that_shape_is_read_without_a_word(built: Path) -> None:
+    # The damaged caches below differ from this one only where they are damaged.
+    assert batch(built).returncode == 0
+    (built / "build/.srtbuild/sidecars.cache").write_bytes(_HEAD % b"[]" + b'{"path":"a"}\n')
+    run = batch(built)
+    assert run.returncode == 0 and "cache" not in run.stderr, run.stderr
+    assert report(built)["totals"]["files"] == 3
+
+
 @pytest.mark.parametrize("damage", [
-    b'{"schema":"srtbuild.sidecars/4","keep":10,"folders":{"":{"subdirs":"x"}}}',
-    b'{"schema":"srtbuild.sidecars/4","keep":10,"folders":{"":{"subdirs":[],"files":{"a.srt.json":[1,2,"]}{","x\\n"]},"tally":{}}}}',
+    _HEAD % b'"x"' + b'{"path":"a"}\n',
+    _HEAD % b"[]" + b'{"path":"a"}]}{\n',  # a row that would close the list
+    _HEAD % b"[]" + b'{"path":"a"}\n{"path":"b"}\n',  # more rows than files
+    _HEAD % b"[]" + b'{"path":"a"}',  # cut short
     b"\x00\x01 not json",
 ])
 def test_a_damaged_cache_is_ignored_with_a_warning(built: Path, damage: bytes) -> None:
@@ -402,14 +421,12 @@ def test_damaged_state_rows_make_their_files_run_again(built: Path, damage: str)
 
 
 def test_a_forged_cache_row_cannot_break_or_forge_the_report(built: Path) -> None:
-    import json
-
     assert batch(built).returncode == 0 and batch(built).returncode == 0
     cache = built / "build/.srtbuild/sidecars.cache"
-    data = json.loads(cache.read_text())
-    entry = next(iter(data["folders"][""]["files"].values()))
-    entry[2] = '{"path":"X"}],"totals":{"files":999},"x":[{"a":1}'
-    cache.write_text(json.dumps(data))
+    head, *rows = cache.read_text().split("\n")
+    assert json.loads(head)["schema"] == "srtbuild.sidecars/5" and json.loads(rows[0])["path"]
+    rows[0] = '{"path":"X"}],"totals":{"files":999},"x":[{"a":1}'
+    cache.write_text("\n".join([head, *rows]))
     run = batch(built, "--export-report", "r.md")
     assert run.returncode == 0 and "damaged cache ignored" in run.stderr, run.stderr
     assert report(built)["totals"]["files"] == 3

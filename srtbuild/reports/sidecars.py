@@ -30,6 +30,7 @@ from srtbuild.names import (
     source_folder,
     unescape_name,
 )
+from srtbuild.reports.rowcheck import split_rows
 
 ROW_FIELDS = (
     "path", "output", "status", "segments", "cues_dropped", "corrections", "corrections_by_rule",
@@ -41,7 +42,7 @@ CSV_FIELDS = (
     "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "corrections_by_rule",
     "cues_dropped",
 )
-_CACHE_SCHEMA = "srtbuild.sidecars/4"
+_CACHE_SCHEMA = "srtbuild.sidecars/5"
 STATUSES = ("ok", "failed", "empty")
 
 
@@ -114,7 +115,11 @@ def _count(value: Any) -> bool:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    # Finite: json.dumps would write an infinity as `Infinity`, which is not JSON.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < _INF
+
+
+_INF = float("inf")
 
 
 class Tally:
@@ -465,24 +470,29 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows)
 
 
-# The cache: inert JSON, checked field by field when read. Anyone who can write the output
+# The cache: inert text, checked field by field when read. Anyone who can write the output
 # folder can write it, so it must never be able to do more than make a report wrong (which
-# editing a sidecar could do too): no pickle, nothing executed.
+# editing a sidecar could do too): no pickle, nothing executed. Its first line is JSON:
+# the folders, each with its subfolders, totals, and files (name, mtime, size, CSV row).
+# Then come the files' JSON rows, one a line in the same order, as report.json takes
+# them: kept out of the JSON so that they are neither escaped when written nor decoded
+# when read, only checked (srtbuild.reports.rowcheck).
 def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
-    data = {
+    head = {
         "schema": _CACHE_SCHEMA,
         "keep": keep,
         "folders": {
             name: {
                 "subdirs": f.subdirs,
-                "files": {n: list(e) for n, e in f.files.items()},
+                "files": [[n, e.mtime_ns, e.size, e.csv] for n, e in f.files.items()],
                 "tally": f.tally.dump(),
             }
             for name, f in folders.items()
         },
     }
+    rows = "".join(e.json + "\n" for f in folders.values() for e in f.files.values())
     # ASCII: folder names may hold bytes that are not UTF-8 (kept by Python as surrogates).
-    return json.dumps(data, separators=(",", ":")).encode("ascii")
+    return json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n" + rows.encode("utf-8", "surrogatepass")
 
 
 def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, _Folder], int]:
@@ -494,27 +504,25 @@ def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict
         warnings.append(f"{root.shown(cache)}: cannot read the cache ({_short(exc)}); rebuilding it")
         return {}, 0
     try:
-        data = json.loads(blob)
+        _need(len(blob) <= MAX_CACHE_BYTES)
+        first, _, rest = blob.partition(b"\n")
+        data = json.loads(first)
         if not isinstance(data, dict) or data.get("schema") != _CACHE_SCHEMA:
             return {}, 0  # an older srtbuild's cache: rebuilt without a word
         keep = data["keep"]
         _need(isinstance(keep, int) and keep > 0)
+        rows = split_rows(rest)
+        _need(rows is not None)
         folders = {}
+        taken = 0
         for name, f in _items(data["folders"]):
             _need(isinstance(f, dict))
             subdirs = f["subdirs"]
             _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
-            files = _entries(f["files"])
+            files = _entries(f["files"], rows, taken)
+            taken += len(files)
             folders[name] = _Folder(files, subdirs, Tally.load(f["tally"]))
-        _need(len(blob) <= MAX_CACHE_BYTES)
-        del blob, data
-        # Rows are spliced into report.json as they are: together they must read as JSON
-        # objects and nothing else, or one row could close the list and forge the totals.
-        # A folder at a time: the decoded rows are dropped at once.
-        for f in folders.values():
-            if f.files:
-                rows = json.loads("[" + ",".join(e.json for e in f.files.values()) + "]")
-                _need(len(rows) == len(f.files) and all(type(row) is dict for row in rows))
+        _need(taken == len(rows))
         return folders, keep
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
@@ -531,20 +539,20 @@ def _items(value: Any) -> list[tuple[str, Any]]:
     return list(value.items())
 
 
-def _entries(value: Any) -> dict[str, Entry]:
-    """A folder's cached entries, checked. Rows are spliced into report.json and
-    report.csv as they are: each must be one JSON object and one CSV record. (One loop
+def _entries(value: Any, rows: list[str], first: int) -> dict[str, Entry]:
+    """A folder's cached entries, checked, with their JSON rows from `rows[first:]`. The
+    CSV rows are spliced into report.csv as they are: each must be one record. (One loop
     without calls: a no-op run of 10,000 files reads 10,000 of these.)"""
-    _need(type(value) is dict)
+    _need(type(value) is list and first + len(value) <= len(rows))
     out = {}
-    for name, e in value.items():
+    for k, e in enumerate(value, first):
         if not (type(e) is list and len(e) == 4):
             raise ValueError("unexpected content")
-        mtime, size, js, cs = e
-        if not (type(mtime) is int and type(size) is int and type(js) is str and type(cs) is str
-                and js[:2] == '{"' and js[-1:] == "}" and cs[-1:] == "\n"):
+        name, mtime, size, cs = e
+        if not (type(name) is str and type(mtime) is int and type(size) is int and type(cs) is str
+                and cs[-1:] == "\n" and name not in out):
             raise ValueError("unexpected content")
-        out[name] = Entry(mtime, size, js, cs)
+        out[name] = Entry(mtime, size, rows[k], cs)
     return out
 
 
