@@ -59,7 +59,9 @@ def tokenize(text: str) -> tuple[list[str], list[bool]]:
     between: the characters of Chinese and Japanese text). Text with spaces only gives
     the words `TOKEN` finds, none glued."""
     if not _CJK_CHAR.search(text):
-        words = TOKEN.findall(text)
+        # Without a tag, TOKEN's words are the runs of non-space (`\s` and str.split
+        # know the same spaces): split finds them without a step per character.
+        words = TOKEN.findall(text) if "<" in text or "{" in text else text.split()
         return words, [False] * len(words)
     words = []
     glued: list[bool] = []
@@ -72,6 +74,8 @@ def tokenize(text: str) -> tuple[list[str], list[bool]]:
 
 def join(words: list[str], glued: list[bool], i: int, j: int) -> str:
     """words[i:j] as text: a space between them unless glued."""
+    if True not in glued[i + 1:j]:
+        return " ".join(words[i:j])
     return "".join(w if k == i or glued[k] else " " + w for k, w in zip(range(i, j), words[i:j]))
 
 

@@ -137,15 +137,28 @@ def reads_as(words: list[str], language: str) -> bool:
     return any(w in common for w in words)
 
 
+@lru_cache(maxsize=None)
+def _marker_language() -> dict[str, str]:
+    """Each language's own common word -> the language (no word is two languages' own)."""
+    return {w: lang for lang, words in _markers().items() for w in words}
+
+
 def foreign(words: list[str], language: str) -> bool:
     """Do the words read as another language than `language`: more of another listed
     language's own common words than of its own? (A German line in an English file.)"""
-    markers = _markers()
-    own = markers.get(primary(language))
-    if own is None:
+    own = primary(language)
+    if own not in _markers():
         return False
-    mine = sum(w in own for w in words)
-    return any(sum(w in theirs for w in words) > mine for lang, theirs in markers.items() if theirs is not own)
+    # One pass over the words, however many languages are listed: a long cue holds
+    # hundreds of words.
+    of = _marker_language()
+    counts: dict[str, int] = {}
+    for w in words:
+        lang = of.get(w)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
+    mine = counts.get(own, 0)
+    return any(n > mine for lang, n in counts.items() if lang != own)
 
 
 def remove_fillers(text: str, pattern: re.Pattern, language: str = "en", fillers: tuple[str, ...] = ()) -> str:
@@ -238,8 +251,9 @@ class RepeatedWords:
             new = remove_repeats(text, allow)
             return tidy(new, ctx.language) if new != text else text
 
-        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, quick=lambda t: _REPEAT.search(t) is not None, options=options,
-                         scan=_doubled)
+        # No `quick` test: on a text `_REPEAT` finds nothing in, `fix` is that one search
+        # and returns the text as it was; a test first would search every found text twice.
+        return fix_texts(cues, RepeatedWords.NAME, ctx, fix, options=options, scan=_doubled)
 
 
 class Fillers:
