@@ -43,17 +43,23 @@ def rows_ok_py(text: str) -> bool:
     except (ValueError, RecursionError):
         return False
     # One object a line: a line holding two would make more rows than lines.
-    return len(rows) == len(lines) and all(type(row) is dict and all(map(_flat_or_scalar, row.values()))
-                                           for row in rows)
+    if len(rows) != len(lines):
+        return False
+    for row in rows:
+        if type(row) is not dict:
+            return False
+        for value in row.values():
+            kind = type(value)
+            if kind is dict:
+                if not all(type(v) in _SCALARS for v in value.values()):
+                    return False
+            elif kind not in _SCALARS:
+                return False
+    return True
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _refuse(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
-
-
-def _scalar(value: object) -> bool:
-    return value is None or type(value) in (str, int, float, bool)
-
-
-def _flat_or_scalar(value: object) -> bool:
-    return _scalar(value) or (type(value) is dict and all(map(_scalar, value.values())))
