@@ -49,13 +49,23 @@ class _VersionAction(argparse.Action):
         raise SystemExit(0)
 
 
+_EXIT = "exit codes:\n  0    {ok}\n  1    {one}\n  2    usage or configuration error\n  3    internal error\n" \
+        "  130  interrupted{stop}"
+
+
+def _epilog(ok: str, one: str, stop: str = "") -> dict:
+    return {"epilog": _EXIT.format(ok=ok, one=one, stop=stop), "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="srtbuild", description="Make-style incremental builds for subtitle collections.")
+    parser = _Parser(prog="srtbuild", description="Make-style incremental builds for subtitle collections.",
+                     **_epilog("success", "some file failed (see the command's --help)"))
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("process", help="correct and check one subtitle file")
+    p = sub.add_parser("process", help="correct and check one subtitle file",
+                       **_epilog("the file was corrected (or is empty)", "the file failed: its error names the line"))
     p.add_argument("file", help="source .srt file")
     p.add_argument("-o", "--output", default="-", help="corrected file (default: - for stdout)")
     p.add_argument("--config", help="srtbuild.yaml to use (default: the nearest one upward)")
@@ -63,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the metrics JSON to stdout")
     p.set_defaults(func=cmd_process)
 
-    b = sub.add_parser("batch", help="build every source of INPUT_DIR into OUTPUT_DIR, incrementally")
+    b = sub.add_parser("batch", help="build every source of INPUT_DIR into OUTPUT_DIR, incrementally",
+                       **_epilog("every file built (--fail-on never: the run finished)",
+                                 "the run finished but some file failed (with --fail-on warning: or a\n"
+                                 "       warning is left); every other file was still built and reported",
+                                 " (finished files are saved: run again to resume)"))
     b.add_argument("input", metavar="INPUT_DIR", help="folder of source subtitles")
     b.add_argument("output", metavar="OUTPUT_DIR", help="folder for the corrected tree and .srtbuild/")
     b.add_argument("--config", help="srtbuild.yaml to use (default: the nearest one upward)")
@@ -85,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--export-report", metavar="FILE", help="also write the report here (- for stdout)")
     b.add_argument("--export-format", choices=("json", "csv", "md", "html"),
                    help="format of --export-report (default: from its extension, else json)")
+    b.add_argument("--csv-bom", action=argparse.BooleanOptionalAction, default=None,
+                   help="start report.csv with a byte order mark, so spreadsheets read it as UTF-8 "
+                        "(default: report.csv_bom, else yes)")
+    b.add_argument("--csv-delimiter", metavar="CHAR",
+                   help="report.csv's delimiter: , ; tab or | (default: report.csv_delimiter, else ,)")
     b.add_argument("--timeout", dest="timeout_s", type=float, metavar="SECONDS",
                    help="stop a file that takes longer (default: batch.timeout_s, else 300)")
     b.add_argument("--max-memory", dest="max_memory_mb", type=int, metavar="MB",
@@ -95,12 +114,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="redraw the live block this often; logs get a line every 20 (default: 0.5)")
     b.add_argument("--color", choices=("auto", "always", "never"),
                    help="colour on stderr (default: auto, on a terminal unless NO_COLOR or TERM=dumb)")
+    b.add_argument("--format", default="text", choices=("text", "github", "gitlab", "junit", "auto"),
+                   help="what CI reads: GitHub annotations (and the step summary), a GitLab Code Quality "
+                        "report, JUnit XML; auto: github under GitHub Actions, gitlab under GitLab CI, "
+                        "else text (default: text)")
+    b.add_argument("--format-output", metavar="FILE",
+                   help="write the --format output here (default: stdout)")
+    b.add_argument("--annotate", choices=("errors", "warnings"), default="errors",
+                   help="what --format reports: failed files, or their warnings too (default: errors)")
+    b.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                   help="exit 1 when a file failed (error), also when any warning is left (warning), "
+                        "or never for either (default: error)")
     noise = b.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="a line for every processed file")
     noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
     b.set_defaults(func=cmd_batch, force=None)
 
-    c = sub.add_parser("compare", help="what changed between two report.json files")
+    c = sub.add_parser("compare", help="what changed between two report.json files",
+                       **_epilog("compared", "with --fail-on-regression: a file newly fails or the mean\n"
+                                 "       quality dropped"))
     c.add_argument("old", metavar="OLD_REPORT")
     c.add_argument("new", metavar="NEW_REPORT")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -108,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 if a file newly fails or the mean quality after correction dropped")
     c.set_defaults(func=cmd_compare)
 
-    i = sub.add_parser("init", help="write a starter dodo.py, srtbuild.yaml and glossary into DIR")
+    i = sub.add_parser("init", help="write a starter dodo.py, srtbuild.yaml and glossary into DIR",
+                       **_epilog("written", "not used"))
     i.add_argument("dir", nargs="?", default=".", metavar="DIR")
     i.add_argument("--input", default="subtitles", help="source folder name to put in srtbuild.yaml")
     i.add_argument("--output", default="build", help="output folder name to put in srtbuild.yaml")
@@ -177,7 +210,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         stop_on_error=args.stop_on_error, dry_run=args.dry_run, export_report=args.export_report,
         export_format=args.export_format, timeout_s=args.timeout_s, max_memory_mb=args.max_memory_mb,
         progress=args.progress, progress_interval_s=args.progress_interval_s, color=args.color,
-        verbosity=2 if args.verbose else 0 if args.quiet else 1,
+        verbosity=2 if args.verbose else 0 if args.quiet else 1, format=args.format,
+        format_output=args.format_output, annotate=args.annotate, fail_on=args.fail_on, csv_bom=args.csv_bom,
+        csv_delimiter=args.csv_delimiter,
     )
     return run_batch(opts)
 

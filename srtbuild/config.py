@@ -69,7 +69,9 @@ EXPORT_FORMATS = ("json", "csv", "md", "html")
 PROGRESS_MODES = ("auto", "live", "plain", "json")
 OUTPUT_FORMAT = {"bom": False, "crlf": False}
 # Settings that only the report reads: changing them rebuilds no file.
-REPORT = {"worst_files": 10, "history": 20}
+REPORT = {"worst_files": 10, "history": 20, "csv_bom": True, "csv_delimiter": ","}
+# report.csv's delimiter: `,`, or what spreadsheets expect in many locales (`;`, a tab).
+CSV_DELIMITERS = (",", ";", "\t", "|")
 # Past these a threshold is a mistake, not a guideline.
 QUALITY_MAXIMUM = {"max_cps": 1000, "max_line_length": 10_000, "max_lines": 1000, "min_duration_ms": 3_600_000,
                    "max_duration_ms": 3_600_000, "min_gap_ms": 60_000}
@@ -438,9 +440,16 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
         elif kind == "report":
             given = checker.mapping((key,), raw, REPORT)
             for name, val in given.items():
-                val = checker.value((key, name), val, "int")
-                if val < 0:
-                    checker.fail((key, name), f"expected zero or more, got {val!r}")
+                if name == "csv_bom":
+                    val = checker.value((key, name), val, "bool")
+                elif name == "csv_delimiter":
+                    val = checker.value((key, name), val, "str")
+                    if val not in CSV_DELIMITERS:
+                        checker.fail((key, name), f"expected one of {', '.join(map(repr, CSV_DELIMITERS))}, got {_short(val)}")
+                else:
+                    val = checker.value((key, name), val, "int")
+                    if val < 0:
+                        checker.fail((key, name), f"expected zero or more, got {val!r}")
                 settings.report[name] = val
         elif kind == "batch":
             _batch(checker, raw, data, settings)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -78,7 +79,7 @@ def _base_record(display: str, output: str | None, settings: Settings, size: int
         "language": None,  # with `language: auto`, the language guessed from the text
         "settings_digest": settings.digest(),
         "srtbuild_version": __version__,
-        "processed_at": round(time.time(), 6),
+        "processed_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # ISO 8601 UTC
     }
 
 

@@ -246,7 +246,7 @@ def test_symlink_out_of_the_output_folder_is_refused(tmp_path: Path) -> None:
 def test_export_report_to_file_and_stdout(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "exported.csv"
     assert batch(repo, "--export-report", str(out), "--export-format", "csv").returncode == 0
-    assert out.read_text().splitlines()[0].startswith("path,output,status,segments,corrections")
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("\ufeffpath,output,status,segments,corrections")
     page = tmp_path / "r.html"
     assert batch(repo, "--export-report", str(page), "--export-format", "html").returncode == 0
     html = page.read_text()

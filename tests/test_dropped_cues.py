@@ -245,7 +245,7 @@ def test_batch_fails_the_file_with_one_line_and_reports_the_files_that_lost_cues
         assert "cues dropped (unreadable)" in summary
         assert "lost cues, unreadable (1 in 1 file):\n  few.srt: 1 cue dropped" in summary
         assert "sub/many.srt:10: 2 of 10 cues unreadable" in summary
-        assert (repo / "build/.srtbuild/report.csv").read_text().splitlines()[0].endswith(",cues_dropped")
+        assert ",cues_dropped," in (repo / "build/.srtbuild/report.csv").read_text(encoding="utf-8").splitlines()[0]
         run = batch(repo)
         assert run.returncode == 1
 

@@ -379,7 +379,7 @@ def test_a_folder_name_that_is_not_utf8_between_config_and_input(tmp_path: Path)
 def test_exports_go_where_asked_or_fail_in_one_line(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.srt": GOOD})
     assert batch(repo, "--export-report", "r.csv").returncode == 0
-    assert (repo / "r.csv").read_text(encoding="utf-8").startswith("path,output,status")  # by its extension
+    assert (repo / "r.csv").read_text(encoding="utf-8").startswith("\ufeffpath,output,status")  # by its extension
     assert batch(repo, "--export-report", "r.md").returncode == 0 and "|" in (repo / "r.md").read_text()
     for target in ("lectures", "/proc/self/nope/x.json"):
         run = batch(repo, "--export-report", target)

@@ -20,7 +20,7 @@ needs_c = pytest.mark.skipif(rowcheck._c is None, reason="the C helper is not bu
 
 _PIECES = ['{', '}', '"', ':', ',', '\\', '\\"', '\\\\', '\\u00e9', '\\uD800', '\\x', 'a', '1', '-', '0', '.5', 'e3',
            'E-2', 'true', 'false', 'null', 'NaN', 'Infinity', ' ', '\t', '\r', '\n', '[', ']', 'é', '\x01', '\x7f',
-           '{"a":', '"k":', '{"a":{"b":1}}', '{"a":{"b":{"c":1}}}', '{"a":"b"}\n', '01', '1.', '/', '\u2028', '9' * 5000]
+           '{"a":', '"k":', '{"a":{"b":1}}', '{"a":{"b":{"c":1}}}', '[1,{"b":[]}]', '[[', ']]', '{"a":"b"}\n', '01', '1.', '/', '\u2028', '9' * 5000]
 
 
 def _agree(text: str) -> bool:
@@ -41,7 +41,9 @@ def test_compiled_check_is_the_python_check(pieces, opened, ended):
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.dictionaries(st.text(max_size=8), st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
-    st.dictionaries(st.text(max_size=4), st.integers(0, 10**6), max_size=3)), max_size=6), max_size=5),
+    st.dictionaries(st.text(max_size=4), st.integers(0, 10**6), max_size=3),
+    st.lists(st.fixed_dictionaries({"line": st.integers(1, 10**6), "message": st.text(max_size=6)}), max_size=3)),
+    max_size=6), max_size=5),
     st.booleans())
 def test_rows_as_json_writes_them_pass_both_ways(rows, ascii_only):
     text = "".join(json.dumps(r, ensure_ascii=ascii_only, separators=(",", ":")) + "\n" for r in rows)
@@ -50,12 +52,13 @@ def test_rows_as_json_writes_them_pass_both_ways(rows, ascii_only):
 
 def test_report_rows_pass_and_break_outs_do_not():
     row = make_entry({**pending_row("dir/\u00e9t\u00e9 \"1\".srt", "out/x.srt"), "error": {"message": "a\\b", "line": 3}})
+    assert row.json.count("[") >= 1  # its findings: a list in the row
     good = row.json + "\n" + row.json + "\n"
     assert rowcheck.split_rows(good.encode()) == [row.json, row.json]
     assert rowcheck.rows_ok_py(good)
     for bad in ['{"path":"X"}],"totals":{"files":999},"x":[{"a":1}\n',  # closes the list
                 '{"a":1}{"b":2}\n', '{"a":1},{"b":2}\n',  # two objects on a line
-                '{"a":[1]}\n', '{"a":{"b":{"c":1}}}\n',  # not the shape of a row
+                '{"a":{"b":{"c":{"d":1}}}}\n', '{"a":[[[1]]]}\n',  # deeper than a row
                 '{"a":NaN}\n', '{"a":Infinity}\n', '{"a":1}', '{"a":"\n"}\n', '\n', '[]\n', '"x"\n']:
         assert rowcheck.split_rows(bad.encode()) is None, bad
         assert not rowcheck.rows_ok_py(bad), bad

@@ -160,7 +160,7 @@ def test_the_report_follows_sidecar_changes_in_cached_folders(tmp_path: Path) ->
     assert batch(repo).returncode == 0
     third = report(repo)
     assert third["files"] == second["files"] and third["totals"] == second["totals"] | {"processed": 0, "up_to_date": 6}
-    lines = (repo / "build/.srtbuild/report.csv").read_text().splitlines()
+    lines = (repo / "build/.srtbuild/report.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 7 and lines[0].startswith("path,output,status")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, TextIO
 
-from srtbuild.config import EXPORT_FORMATS, Settings, find_config, load_settings
+from srtbuild.config import CSV_DELIMITERS, EXPORT_FORMATS, Settings, find_config, load_settings
 from srtbuild.confined import OutputRoot
 from srtbuild.engine.isolation import stopping
 from srtbuild.engine.throttle import begin_drain, draining
@@ -29,11 +29,13 @@ from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
 from srtbuild.reports.display import duration, size_text
-from srtbuild.reports.export import export_text, write_export
+from srtbuild.reports.ci import FORMATS, pick_format
+from srtbuild.reports.export import ci_text, export_text, write_export
 from srtbuild.reports.progress import notice
 from srtbuild.reports.report import LAST_RUN, report_outcome, write_reports
 
 _MAX_WORKER_LOSSES = 3
+FAIL_ON = ("error", "warning", "never")
 
 
 @dataclass
@@ -59,6 +61,12 @@ class BatchOptions:
     progress: str | None = None
     color: str | None = None
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    format: str = "text"  # what CI reads: text, github, gitlab, junit, auto (srtbuild.reports.ci)
+    format_output: str | None = None  # where gitlab and junit go (None: stdout)
+    annotate: str = "errors"  # "warnings": the files' findings too
+    fail_on: str = "error"  # what makes the exit code 1: error, warning, never
+    csv_bom: bool | None = None  # None: the settings' report.csv_bom
+    csv_delimiter: str | None = None
 
 
 def make_build(opts: BatchOptions) -> Build:
@@ -67,6 +75,19 @@ def make_build(opts: BatchOptions) -> Build:
             raise UsageError(f"{name} is empty; give a folder (use . for the current one)")
     if opts.export_report is not None and not opts.export_report.strip():
         raise UsageError("--export-report: give a file name, or - for stdout")
+    if opts.format not in FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {opts.format!r}")
+    if opts.fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {opts.fail_on!r}")
+    if opts.annotate not in ("errors", "warnings"):
+        raise UsageError(f"--annotate: expected errors or warnings, got {opts.annotate!r}")
+    if opts.format_output is not None:
+        if not opts.format_output.strip():
+            raise UsageError("--format-output: give a file name, or - for stdout")
+        if opts.format == "text":
+            raise UsageError("--format-output: give --format github, gitlab, junit or auto as well")
+    if opts.format != "text" and opts.export_report == "-" and (opts.format_output or "-") == "-":
+        raise UsageError("--export-report - and --format both write to stdout: give one of them a file")
     if opts.parallel is not None and not 1 <= opts.parallel <= 1024:
         raise UsageError(f"-j/--parallel: expected 1 to 1,024 processes, got {opts.parallel}")
     if opts.export_format is not None and opts.export_format not in EXPORT_FORMATS:
@@ -79,6 +100,13 @@ def make_build(opts: BatchOptions) -> Build:
     settings = settings_for(opts.config, Path(opts.input))
     if opts.timeout_s is not None:
         settings.timeout_s = opts.timeout_s  # not in the digest: a longer wait rebuilds nothing
+    if opts.csv_bom is not None:  # the report's settings: rebuild nothing either
+        settings.report["csv_bom"] = opts.csv_bom
+    if opts.csv_delimiter is not None:
+        delimiter = "\t" if opts.csv_delimiter in ("tab", "\\t") else opts.csv_delimiter
+        if delimiter not in CSV_DELIMITERS:
+            raise UsageError(f"--csv-delimiter: expected one of , ; tab |, got {opts.csv_delimiter!r}")
+        settings.report["csv_delimiter"] = delimiter
     # Paths in the state are relative to the folder of the srtbuild.yaml in use, or to the
     # input folder without one: never to the current folder, which changes between runs.
     base = Path(settings.root) if settings.path else Path(opts.input).resolve()
@@ -163,6 +191,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
         raise
     interrupted = False
     export: str | None = None
+    ci: str | None = None
     # Whatever happens below, no process this run starts outlives it: orphans (a helper
     # whose worker was killed) are handed to this process, and all are ended at the end.
     already = frozenset(descendants())
@@ -226,7 +255,11 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                                        "make the output folder writable, and run again",
                                        build.shown(build.where.output)) from None
         if options.export_report:
-            export = export_text(root.path, options.export_format, build.settings.report["worst_files"])
+            export = export_text(root.path, options.export_format, build.settings.report)
+        fmt = pick_format(opts.format)
+        if fmt != "text":
+            ci = ci_text(root.path, fmt, build.cwd, opts.annotate == "warnings",
+                         os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None)
     finally:
         end_children(already)
         if adopting:
@@ -234,10 +267,12 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
         lock.release()
     if export is not None and options.export_report:  # the lock is free: a slow reader holds up no other run
         write_export(options.export_report, export, out)
+    if ci is not None:
+        write_export(opts.format_output or "-", ci, out)
     if interrupted or lost:
         # doit's worker queues, left with unsent jobs, can make multiprocessing's exit
         # hook wait forever on a feeder thread. State, lock and report are done: leave.
-        code = 130 if interrupted else _exit_code(code, brief)
+        code = 130 if interrupted else _exit_code(code, brief, opts.fail_on)
         if interrupted:
             _say(build, "srtbuild: interrupted; finished files are saved, run again to resume", "interrupted")
         if options.jobs > 1:
@@ -245,7 +280,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             sys.stderr.flush()
             os._exit(code)
         return code
-    return _exit_code(code, brief)
+    return _exit_code(code, brief, opts.fail_on)
 
 
 def _say(build: Build, text: str, event: str = "message") -> None:
@@ -253,13 +288,17 @@ def _say(build: Build, text: str, event: str = "message") -> None:
     notice(text, event, as_json=build.options.progress == "json", elapsed_s=time.time() - build.started)
 
 
-def _exit_code(code: int, brief: dict) -> int:
+def _exit_code(code: int, brief: dict, fail_on: str = "error") -> int:
     t = brief["totals"]
     # A source with no result after a whole run (its sidecar could not be written) did not
     # succeed either.
     failed = t["failed"] + t.get("unlisted_folders", 0) + t.get("pending", 0)
     if code == 3 or (code not in (0, 1) and not failed):
         return 3
+    if fail_on == "never":  # the run finished: failures are in the reports, not the exit code
+        return 0
+    if fail_on == "warning" and t.get("warnings"):
+        return 1
     return 1 if failed or code else 0
 
 

@@ -158,6 +158,8 @@ class Build:
             parallel=self.parallel,
             worst_files=settings.report["worst_files"],
             history=settings.report["history"],
+            csv_delimiter=settings.report["csv_delimiter"],
+            csv_bom=settings.report["csv_bom"],
             summary_shown=self.shown(os.path.join(where.state_dir, "summary.txt")),
         )
 

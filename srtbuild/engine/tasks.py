@@ -301,7 +301,7 @@ def report_action(build: Build, export: bool = True) -> dict | TaskFailed:
             return TaskFailed("-: cannot write the report to stdout: it is closed")
         try:
             export_report(build.where.absolute(build.where.output), options.export_report, options.export_format,
-                          build.settings.report["worst_files"], sys.__stdout__ or sys.stdout)
+                          build.settings.report, sys.__stdout__ or sys.stdout)
         except SrtbuildError as exc:
             return TaskFailed(str(exc))
         except OSError as exc:  # stdout full or gone

@@ -2,7 +2,8 @@
  *
  * rows_ok(data) is srtbuild.reports.rowcheck.rows_ok_py on UTF-8 bytes: True when `data`
  * is lines, each ending in "\n", each one JSON object whose values are strings, numbers,
- * true, false, null or objects of those (the shape of every row srtbuild writes), with
+ * true, false, null, objects or lists, nested at most three deep (the shape of every row
+ * srtbuild writes), with
  * JSON's blanks between tokens where json.loads takes them. The rows are spliced into
  * report.json as they are, and the cache is a file anyone who can write the output
  * folder can change: a row that is anything else could close the list and forge the
@@ -100,16 +101,24 @@ static int word(Cursor *c, const char *w, Py_ssize_t n) {
     return 1;
 }
 
-static int object(Cursor *c, int nested);
+/* A row is an object holding values nested at most MAX_DEPTH deep, the row itself 1:
+ * its fields, their objects and lists (`findings`), and the objects in those. */
+#define MAX_DEPTH 3 /* rowcheck.MAX_DEPTH */
 
-static int value(Cursor *c, int nested) {
+static int object(Cursor *c, int depth);
+static int array(Cursor *c, int depth);
+
+/* A value inside a container at `depth`. */
+static int value(Cursor *c, int depth) {
     if (c->p >= c->end)
         return 0;
     switch (*c->p) {
     case '"':
         return string(c);
     case '{':
-        return nested ? 0 : object(c, 1);
+        return depth < MAX_DEPTH && object(c, depth + 1);
+    case '[':
+        return depth < MAX_DEPTH && array(c, depth + 1);
     case 't':
         return word(c, "true", 4);
     case 'f':
@@ -121,8 +130,8 @@ static int value(Cursor *c, int nested) {
     }
 }
 
-/* An object from its opening brace; `nested`: its values may not be objects. */
-static int object(Cursor *c, int nested) {
+/* An object from its opening brace, itself at `depth`. */
+static int object(Cursor *c, int depth) {
     c->p++;
     blanks(c);
     if (c->p < c->end && *c->p == '}') {
@@ -137,12 +146,36 @@ static int object(Cursor *c, int nested) {
         if (c->p >= c->end || *c->p++ != ':')
             return 0;
         blanks(c);
-        if (!value(c, nested))
+        if (!value(c, depth))
             return 0;
         blanks(c);
         if (c->p >= c->end)
             return 0;
         if (*c->p == '}') {
+            c->p++;
+            return 1;
+        }
+        if (*c->p++ != ',')
+            return 0;
+    }
+}
+
+/* A list from its opening bracket, itself at `depth`. */
+static int array(Cursor *c, int depth) {
+    c->p++;
+    blanks(c);
+    if (c->p < c->end && *c->p == ']') {
+        c->p++;
+        return 1;
+    }
+    for (;;) {
+        blanks(c);
+        if (!value(c, depth))
+            return 0;
+        blanks(c);
+        if (c->p >= c->end)
+            return 0;
+        if (*c->p == ']') {
             c->p++;
             return 1;
         }
@@ -159,7 +192,7 @@ static PyObject *rows_ok(PyObject *self, PyObject *arg) {
     int ok = 1;
     while (ok && c.p < c.end) {
         blanks(&c);
-        ok = c.p < c.end && *c.p == '{' && object(&c, 0);
+        ok = c.p < c.end && *c.p == '{' && object(&c, 1);
         blanks(&c);
         ok = ok && c.p < c.end && *c.p++ == '\n';
     }

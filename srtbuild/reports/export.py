@@ -13,17 +13,40 @@ from typing import TextIO
 from srtbuild.confined import OutputRoot, write_atomic
 from srtbuild.errors import UsageError
 from srtbuild.names import STATE_DIR
-from srtbuild.reports.report import render
+from srtbuild.reports import ci
+from srtbuild.reports.markdown import summary
+from srtbuild.reports.report import comparison, render
 
 
-def export_text(out_root: str | Path, fmt: str, worst: int) -> str:
-    """The report of the output folder `out_root` in `fmt` (json, csv, md, html)."""
-    text = OutputRoot(out_root).read(f"{STATE_DIR}/report.json").decode("utf-8")
-    return text if fmt == "json" else render(json.loads(text), fmt, worst)
+def export_text(out_root: str | Path, fmt: str, options: dict) -> str:
+    """The report of the output folder `out_root` in `fmt` (json, csv, md, html);
+    `options`: the settings' `report:` section (worst_files, csv_delimiter, csv_bom)."""
+    root = OutputRoot(out_root)
+    text = root.read(f"{STATE_DIR}/report.json").decode("utf-8")
+    if fmt == "json":
+        return text
+    return render(json.loads(text), fmt, options["worst_files"], root, options["csv_delimiter"], options["csv_bom"])
 
 
-def export_report(out_root: str | Path, target: str, fmt: str, worst: int, out: TextIO) -> None:
-    write_export(target, export_text(out_root, fmt, worst), out)
+def ci_text(out_root: str | Path, fmt: str, cwd: str, warnings: bool, step_summary: str | None = None) -> str:
+    """The report of `out_root` as CI format `fmt` (github, gitlab, junit). With
+    `step_summary` (the file GITHUB_STEP_SUMMARY names), the Markdown summary is appended
+    to it, as GitHub asks of a step."""
+    root = OutputRoot(out_root)
+    report = json.loads(root.read(f"{STATE_DIR}/report.json").decode("utf-8"))
+    if step_summary:
+        text = summary(report, comparison(root, report))
+        try:
+            with open(step_summary, "a", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"GITHUB_STEP_SUMMARY={step_summary}: cannot append the summary: "
+                             f"{exc.strerror or exc}") from None
+    return ci.render(fmt, report, cwd, warnings)
+
+
+def export_report(out_root: str | Path, target: str, fmt: str, options: dict, out: TextIO) -> None:
+    write_export(target, export_text(out_root, fmt, options), out)
 
 
 def write_export(target: str, text: str, out: TextIO) -> None:

@@ -10,7 +10,9 @@ per row, so a run that changed one file does not re-encode 10,000 rows.
 
 from __future__ import annotations
 
+import csv
 import heapq
+import io
 import json
 import os
 import sys
@@ -22,6 +24,7 @@ from typing import Any
 
 from srtbuild import __version__
 from srtbuild.confined import OutputRoot
+from srtbuild.errors import SrtbuildError
 from srtbuild.names import STATE_DIR, escape_name
 from srtbuild.reports.sidecars import (
     CSV_FIELDS,
@@ -57,6 +60,8 @@ class Run:
     worst_files: int
     history: int
     summary_shown: str  # how messages name summary.txt
+    csv_delimiter: str = ","
+    csv_bom: bool = True
 
 
 def _iso(epoch: float) -> str:
@@ -126,10 +131,17 @@ def worst_files(files: list[dict], keep: int) -> list[tuple]:
     return heapq.nsmallest(keep, scored)
 
 
-def csv_text(report: dict, lines: list[str] | None = None) -> str:
-    """report.csv: one row per file (`lines`, when given, are those rows already made)."""
+def csv_text(report: dict, lines: list[str] | None = None, delimiter: str = ",", bom: bool = True) -> str:
+    """report.csv: one row per file (`lines`, when given, are those rows already made,
+    comma-separated). With `bom`, a byte order mark first: spreadsheets then read the
+    file as UTF-8 rather than as the locale's code page."""
     head = ",".join(CSV_FIELDS) + "\n"
-    return head + "".join(lines if lines is not None else (csv_line(r) for r in report["files"]))
+    text = head + "".join(lines if lines is not None else (csv_line(r) for r in report["files"]))
+    if delimiter != ",":
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
+        text = buf.getvalue()
+    return ("\ufeff" if bom else "") + text
 
 
 def summary_text(report: dict, worst: list[tuple], fmt: str = "simple") -> str:
@@ -183,14 +195,47 @@ def json_text(report: dict, file_texts: list[str] | None = None) -> str:
     return head[:-1] + ',"files":[' + ",".join(file_texts) + "]}\n"
 
 
-def render(report: dict, fmt: str, worst: int = 10) -> str:
-    """The report in an export format: json, csv, md (tables) or html."""
+def previous_report(root: OutputRoot, current: dict) -> dict | None:
+    """The newest earlier report.json kept in history/ (None without one, or when it
+    cannot be read): what the report before the last change said."""
+    try:
+        names = sorted((n for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.startswith("report-")), reverse=True)
+    except OSError:
+        return None
+    for name in names[:3]:  # one unreadable file does not hide the rest
+        try:
+            data = json.loads(root.read(f"{STATE_DIR}/{HISTORY}/{name}"))
+        except (OSError, ValueError, SrtbuildError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("files"), list) and isinstance(data.get("totals"), dict) \
+                and data.get("run", {}).get("started") != current.get("run", {}).get("started"):
+            return data
+    return None
+
+
+def comparison(root: OutputRoot | None, report: dict) -> dict | None:
+    """`srtbuild compare` of the previous report and `report`, or None without one."""
+    from srtbuild.reports.compare import compare
+
+    old = previous_report(root, report) if root is not None else None
+    try:
+        return compare(old, report) if old is not None else None
+    except (KeyError, TypeError, AttributeError):  # an old report of another shape
+        return None
+
+
+def render(report: dict, fmt: str, worst: int = 10, root: OutputRoot | None = None, csv_delimiter: str = ",",
+           csv_bom: bool = True) -> str:
+    """The report in an export format: json, csv, md (tables) or html. `root`, the output
+    folder, gives the earlier report to compare with."""
     if fmt == "json":
         return json_text(report)
     if fmt == "csv":
-        return csv_text(report)
+        return csv_text(report, delimiter=csv_delimiter, bom=csv_bom)
     if fmt == "md":
-        return summary_text(report, worst_files(report["files"], worst), fmt="github")
+        from srtbuild.reports.markdown import summary
+
+        return summary(report, comparison(root, report), worst)
     if fmt == "html":
         return html_page(report, worst_files(report["files"], worst))
     raise ValueError(f"unknown report format {fmt!r}")
@@ -247,7 +292,8 @@ def write_reports(build: Run, warn: Callable[[str], None] = _print_warning) -> d
     if got.changed or got.removed:
         _archive(root, build.history)
     root.write(f"{STATE_DIR}/report.json", json_text(report, [e.json for e in got.entries]).encode("utf-8"))
-    root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries]).encode("utf-8"))
+    root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries], build.csv_delimiter,
+                                                    build.csv_bom).encode("utf-8"))
     root.write(f"{STATE_DIR}/summary.txt", summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
     root.write(f"{STATE_DIR}/report.html", html_page(report, got.tally.worst[:keep]).encode("utf-8"))
     root.write(f"{STATE_DIR}/{LAST_RUN}", json_text(report).encode("utf-8"))

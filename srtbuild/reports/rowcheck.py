@@ -4,8 +4,8 @@ The sidecar cache keeps each file's report row as JSON text, one row a line, so 
 run reuses it without decoding and encoding it again. The cache is a file in the output
 folder, which anyone who can write that folder can change: a row that is not one JSON
 object could close the `files` list and forge the totals. So every row is checked when
-the cache is read: one JSON object, its values strings, numbers, true, false, null or
-objects of those (the shape of the rows srtbuild writes). The check runs compiled when
+the cache is read: one JSON object, its values strings, numbers, true, false, null,
+objects or lists, nested at most MAX_DEPTH deep (the shape of the rows srtbuild writes). The check runs compiled when
 `srtbuild.reports._rows` is built (srtbuild.compiled), and as `rows_ok_py` otherwise.
 """
 
@@ -43,22 +43,23 @@ def rows_ok_py(text: str) -> bool:
     except (ValueError, RecursionError):
         return False
     # One object a line: a line holding two would make more rows than lines.
-    if len(rows) != len(lines):
-        return False
-    for row in rows:
-        if type(row) is not dict:
-            return False
-        for value in row.values():
-            kind = type(value)
-            if kind is dict:
-                if not all(type(v) in _SCALARS for v in value.values()):
-                    return False
-            elif kind not in _SCALARS:
-                return False
-    return True
+    return len(rows) == len(lines) and all(type(row) is dict and _within(row, 1) for row in rows)
 
 
+MAX_DEPTH = 3  # a row, its `findings` list, the objects in it
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _within(container: dict | list, depth: int) -> bool:
+    """Every value in `container` (itself at `depth`) a scalar, or a container no deeper
+    than MAX_DEPTH."""
+    for value in container.values() if type(container) is dict else container:
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind not in (dict, list) or depth >= MAX_DEPTH or not _within(value, depth + 1):
+            return False
+    return True
 
 
 def _refuse(name: str) -> None:

@@ -10,6 +10,7 @@ listing a folder and comparing those is cheap, and only changed sidecars are rea
 from __future__ import annotations
 
 import csv
+import hashlib
 import heapq
 import io
 import json
@@ -17,6 +18,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from srtbuild.confined import LinkRefused, OutputRoot, is_leftover
@@ -30,20 +32,34 @@ from srtbuild.names import (
     source_folder,
     unescape_name,
 )
+from srtbuild.quality import CHECKS
 from srtbuild.reports.rowcheck import split_rows
+from srtbuild.rules.registry import DEFAULT_PIPELINE
 
 ROW_FIELDS = (
     "path", "output", "status", "segments", "cues_dropped", "corrections", "corrections_by_rule",
-    "quality_before", "quality_after", "checks_before", "checks_after", "warnings", "error",
+    "quality_before", "quality_after", "checks_before", "checks_after", "warnings", "findings", "error",
     "processing_time_s", "size_bytes", "encoding", "processed_at",
 )
+# A row's `findings`: its file's first warnings, each {line, source, message}, so that a
+# report (or a CI annotation made from it) names problems by line without opening the
+# sidecars, which list up to 10,000. `warnings` counts them all.
+MAX_FINDINGS = 5
+# report.csv: a column for each rule's corrections and each check's count, before and
+# after correction, so that a spreadsheet can sum, sort and chart them. The columns are
+# those of every rule and check srtbuild has, whatever the pipeline, so that reports of
+# two settings line up.
 CSV_FIELDS = (
     "path", "output", "status", "segments", "corrections", "quality_before", "quality_after",
-    "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "corrections_by_rule",
-    "cues_dropped",
+    "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "cues_dropped",
+    *(f"corrections.{rule}" for rule in DEFAULT_PIPELINE),
+    *(f"checks_before.{check}" for check in CHECKS),
+    *(f"checks_after.{check}" for check in CHECKS),
 )
-_CACHE_SCHEMA = "srtbuild.sidecars/5"
 STATUSES = ("ok", "failed", "empty")
+# The cache holds rows made with these fields and columns: a change of them (a rule added,
+# say) is a cache of another schema, rebuilt without a word.
+_CACHE_SCHEMA = "srtbuild.sidecars/6:" + hashlib.sha256("\0".join(ROW_FIELDS + CSV_FIELDS).encode()).hexdigest()[:12]
 
 
 class Entry(NamedTuple):
@@ -61,13 +77,21 @@ def make_entry(row: dict, mtime_ns: int = 0, size: int = 0) -> Entry:
 
 
 def csv_line(row: dict) -> str:
+    """A row of report.csv, comma-separated (srtbuild.reports.report changes the
+    delimiter when asked). A count of a file that has none (failed, pending) is empty."""
     buf = io.StringIO()
     err = row["error"] or {}
-    rules = ";".join(f"{k}={v}" for k, v in sorted((row["corrections_by_rule"] or {}).items()))
+    done = row["status"] in ("ok", "empty")
+    rules = row["corrections_by_rule"] or {}
+    before = row.get("checks_before") or {}
+    after = row.get("checks_after") or {}
     csv.writer(buf, lineterminator="\n").writerow([
         row["path"], row["output"], row["status"], row["segments"], row["corrections"], row["quality_before"],
         row["quality_after"], row["warnings"], err.get("line"), err.get("message"), row["processing_time_s"],
-        row["size_bytes"], rules, row.get("cues_dropped") or 0,
+        row["size_bytes"], row.get("cues_dropped") or 0,
+        *(rules.get(rule, 0) if done else "" for rule in DEFAULT_PIPELINE),
+        *(before.get(check, "") for check in CHECKS),
+        *(after.get(check, "") for check in CHECKS),
     ])
     return buf.getvalue()
 
@@ -76,7 +100,7 @@ def pending_row(rel: str, output: str) -> dict:
     """The row of a source that has no sidecar yet (never built, or the run stopped)."""
     row: dict[str, Any] = {name: None for name in ROW_FIELDS}
     row.update(path=rel, output=output, status="pending", segments=0, cues_dropped=0, corrections=0,
-               corrections_by_rule={}, checks_before={}, checks_after={}, warnings=0)
+               corrections_by_rule={}, checks_before={}, checks_after={}, warnings=0, findings=[])
     return row
 
 
@@ -92,8 +116,9 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
         row["cues_dropped"] = 0
     for key in ("segments", "cues_dropped", "corrections", "size_bytes"):
         _need(_count(row[key]))
-    for key in ("quality_before", "quality_after", "processing_time_s", "processed_at"):
+    for key in ("quality_before", "quality_after", "processing_time_s"):
         _need(row[key] is None or _number(row[key]))
+    _need(row["processed_at"] is None or _number(row["processed_at"]) or _iso_time(row["processed_at"]))
     for key in ("corrections_by_rule", "checks_before", "checks_after"):
         value = row[key]
         _need(value is None or (isinstance(value, dict) and all(_count(n) for n in value.values())))
@@ -101,13 +126,40 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
     _need(warnings is None or isinstance(warnings, list))
     total = sidecar.get("warnings_total")
     row["warnings"] = total if _count(total) else len(warnings or [])
+    row["findings"] = [_finding(w) for w in (warnings or [])[:MAX_FINDINGS]]
     err = row["error"]
     _need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
                           and (err.get("line") is None or _count(err.get("line")))))
     if err is not None and not err["message"].isprintable():  # shown on terminals and in CSV
-        row["error"] = {"message": err["message"].encode("unicode_escape").decode("ascii"), "line": err.get("line")}
+        row["error"] = {"message": _printable(err["message"]), "line": err.get("line")}
     _need(row["encoding"] is None or isinstance(row["encoding"], str))
     return row
+
+
+def _finding(w: Any) -> dict:
+    _need(isinstance(w, dict) and (w.get("line") is None or _count(w.get("line")))
+          and isinstance(w.get("source"), str) and isinstance(w.get("message"), str))
+    return {"line": w["line"], "source": _printable(w["source"]), "message": _printable(w["message"])}
+
+
+def _printable(text: str) -> str:
+    """Shown on terminals, in CSV and in CI annotations: control characters escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z\Z")
+
+
+def _iso_time(value: Any) -> bool:
+    return isinstance(value, str) and _ISO_TIME.match(value) is not None
+
+
+def processed_epoch(value: Any) -> float:
+    """A row's `processed_at` (ISO 8601 UTC; a number in sidecars of srtbuild 0.3 and
+    before) as seconds since the epoch; 0 when unknown."""
+    if _iso_time(value):
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc).timestamp()
+    return float(value) if _number(value) else 0.0
 
 
 def _count(value: Any) -> bool:
@@ -308,7 +360,7 @@ class _Scan:
                     continue
                 old = before.files.get(name) if before else None
                 entry, row = self._read(f"{path}/{name}", st, target, old)
-                if row is not None and (row.get("processed_at") or 0) >= self.started:
+                if row is not None and processed_epoch(row.get("processed_at")) >= self.started:
                     self.processed.processed += 1
                     self.processed.processed_segments += row["segments"] or 0
                     self.processed.processed_bytes += row["size_bytes"] or 0
