@@ -29,13 +29,13 @@ from srtbuild.names import STATE_DIR
 from srtbuild.processes import adopt_orphans, descendants, end_children
 from srtbuild.reports.progress import reporter_for
 from srtbuild.reports.display import duration, size_text
-from srtbuild.reports.ci import FORMATS, pick_format
-from srtbuild.reports.export import ci_text, export_text, write_export
+from srtbuild.reports.export import export_text, write_export
 from srtbuild.reports.progress import notice
 from srtbuild.reports.report import LAST_RUN, report_outcome, write_reports
 
 _MAX_WORKER_LOSSES = 3
 FAIL_ON = ("error", "warning", "never")
+FORMATS = ("text", "github", "gitlab", "junit", "auto")  # srtbuild.reports.ci
 
 
 @dataclass
@@ -256,7 +256,12 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                                        build.shown(build.where.output)) from None
         if options.export_report:
             export = export_text(root.path, options.export_format, build.settings.report)
-        fmt = pick_format(opts.format)
+        fmt = "text"
+        if opts.format != "text":
+            from srtbuild.reports.export import ci_text
+            from srtbuild.reports.ci import pick_format
+
+            fmt = pick_format(opts.format)
         if fmt != "text":
             ci = ci_text(root.path, fmt, build.cwd, opts.annotate == "warnings",
                          os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None)

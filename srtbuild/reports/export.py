@@ -13,8 +13,6 @@ from typing import TextIO
 from srtbuild.confined import OutputRoot, write_atomic
 from srtbuild.errors import UsageError
 from srtbuild.names import STATE_DIR
-from srtbuild.reports import ci
-from srtbuild.reports.markdown import summary
 from srtbuild.reports.report import comparison, render
 
 
@@ -32,6 +30,9 @@ def ci_text(out_root: str | Path, fmt: str, cwd: str, warnings: bool, step_summa
     """The report of `out_root` as CI format `fmt` (github, gitlab, junit). With
     `step_summary` (the file GITHUB_STEP_SUMMARY names), the Markdown summary is appended
     to it, as GitHub asks of a step."""
+    from srtbuild.reports import ci
+    from srtbuild.reports.markdown import summary
+
     root = OutputRoot(out_root)
     report = json.loads(root.read(f"{STATE_DIR}/report.json").decode("utf-8"))
     if step_summary:

@@ -195,9 +195,10 @@ def json_text(report: dict, file_texts: list[str] | None = None) -> str:
     return head[:-1] + ',"files":[' + ",".join(file_texts) + "]}\n"
 
 
-def previous_report(root: OutputRoot, current: dict) -> dict | None:
+def previous_report(root: OutputRoot) -> dict | None:
     """The newest earlier report.json kept in history/ (None without one, or when it
-    cannot be read): what the report before the last change said."""
+    cannot be read): what the report before the last change said. (History never holds
+    the current report: a run archives the one it replaces.)"""
     try:
         names = sorted((n for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.startswith("report-")), reverse=True)
     except OSError:
@@ -207,8 +208,7 @@ def previous_report(root: OutputRoot, current: dict) -> dict | None:
             data = json.loads(root.read(f"{STATE_DIR}/{HISTORY}/{name}"))
         except (OSError, ValueError, SrtbuildError):
             continue
-        if isinstance(data, dict) and isinstance(data.get("files"), list) and isinstance(data.get("totals"), dict) \
-                and data.get("run", {}).get("started") != current.get("run", {}).get("started"):
+        if isinstance(data, dict) and isinstance(data.get("files"), list) and isinstance(data.get("totals"), dict):
             return data
     return None
 
@@ -217,7 +217,7 @@ def comparison(root: OutputRoot | None, report: dict) -> dict | None:
     """`srtbuild compare` of the previous report and `report`, or None without one."""
     from srtbuild.reports.compare import compare
 
-    old = previous_report(root, report) if root is not None else None
+    old = previous_report(root) if root is not None else None
     try:
         return compare(old, report) if old is not None else None
     except (KeyError, TypeError, AttributeError):  # an old report of another shape

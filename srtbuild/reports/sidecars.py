@@ -41,10 +41,10 @@ ROW_FIELDS = (
     "quality_before", "quality_after", "checks_before", "checks_after", "warnings", "findings", "error",
     "processing_time_s", "size_bytes", "encoding", "processed_at",
 )
-# A row's `findings`: its file's first warnings, each {line, source, message}, so that a
+# A row's `findings`: its file's first 3 warnings, each {line, source, message}, so that a
 # report (or a CI annotation made from it) names problems by line without opening the
 # sidecars, which list up to 10,000. `warnings` counts them all.
-MAX_FINDINGS = 5
+MAX_FINDINGS = 3
 # report.csv: a column for each rule's corrections and each check's count, before and
 # after correction, so that a spreadsheet can sum, sort and chart them. The columns are
 # those of every rule and check srtbuild has, whatever the pipeline, so that reports of
