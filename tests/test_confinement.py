@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from srtbuild.reports.sidecars import _CACHE_SCHEMA, Tally
+from srtbuild.reports.sidecars import _CACHE_SCHEMA, CSV_FIELDS, Tally
 from buildrepo import (
     ENV,
     GOOD,
@@ -148,7 +148,8 @@ def test_a_pickled_cache_is_never_loaded(built: Path, tmp_path: Path) -> None:
 
 
 # A cache's first line, sound but for `subdirs` (given as JSON text), for one sidecar.
-_HEAD = ('{"schema":"' + _CACHE_SCHEMA + '","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,"x\\n"]],'
+_HEAD = ('{"schema":"' + _CACHE_SCHEMA + '","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,'
+         + json.dumps("," * (len(CSV_FIELDS) - 1) + "\n") + ']],'
          '"tally":' + json.dumps(Tally().dump()) + '}}}\n').encode()
 
 
@@ -478,3 +479,83 @@ def test_an_output_folder_bound_onto_the_input_is_refused(tmp_path: Path) -> Non
         pytest.skip(f"cannot bind-mount here: {run.stderr.strip()}")
     assert run.returncode == 2 and "must not be (or contain) the input folder" in run.stderr, run.stderr
     assert (repo / "lectures/a.srt").read_text() == GOOD
+
+
+def _strict(path: Path) -> dict:
+    """report.json as a strict JSON reader takes it (no NaN, no Infinity)."""
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=lambda c: 1 / 0)
+
+
+def _cache_lines(repo: Path) -> tuple[Path, list[bytes]]:
+    cache = repo / "build/.srtbuild/sidecars.cache"
+    return cache, cache.read_bytes().split(b"\n")
+
+
+def _healed(repo: Path) -> None:
+    """The run after a tampering: one warning, exit 0, strict JSON, the clean totals."""
+    clean = report(repo)["totals"]
+    run = batch(repo)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    rep = _strict(repo / "build/.srtbuild/report.json")
+    assert {k: rep["totals"][k] for k in ("files", "succeeded", "segments", "quality_after")} == \
+        {k: clean[k] for k in ("files", "succeeded", "segments", "quality_after")}
+    assert batch(repo).stderr.count("cache") == 0  # and the next run is quiet
+
+
+def test_a_cached_row_with_a_lone_surrogate_is_a_damaged_cache(built: Path) -> None:
+    assert batch(built).returncode == 0
+    cache, lines = _cache_lines(built)
+    lines[1] = lines[1].replace(b'"encoding":"', b'"encoding":"\xed\xa0\x80')  # UTF-8 of U+D800
+    cache.write_bytes(b"\n".join(lines))
+    run = batch(built)
+    assert run.returncode == 0 and "damaged cache ignored" in run.stderr, run.stderr
+    _healed(built)
+
+
+def test_cached_rows_out_of_order_or_not_rows_are_never_reported(built: Path) -> None:
+    assert batch(built).returncode == 0
+    good = report(built)
+    cache, lines = _cache_lines(built)
+    lines[1], lines[2] = lines[2], lines[1]  # a.srt's row where b.srt's is, and back
+    cache.write_bytes(b"\n".join(lines))
+    assert batch(built).returncode == 0
+    assert [r["path"] for r in report(built)["files"]] == [r["path"] for r in good["files"]]
+    cache, lines = _cache_lines(built)
+    lines[1] = b'{"path":"a.srt","a":1}'  # its path, but not a row
+    cache.write_bytes(b"\n".join(lines))
+    (built / "lectures/b.srt").write_text(GOOD + "\n", encoding="utf-8")  # its folder is read again
+    run = batch(built)
+    assert run.returncode == 0 and "Traceback" not in run.stderr
+    rows = {r["path"]: r for r in _strict(built / "build/.srtbuild/report.json")["files"]}
+    assert rows["a.srt"]["status"] == "ok" and rows["a.srt"]["segments"] == good["files"][0]["segments"]
+    for fmt in ("csv", "md", "html"):
+        assert batch(built, "--export-report", f"r.{fmt}").returncode == 0
+
+
+def test_a_cached_csv_row_that_is_not_one_record_is_a_damaged_cache(built: Path) -> None:
+    assert batch(built).returncode == 0
+    cache, lines = _cache_lines(built)
+    head = json.loads(lines[0])
+    head["folders"][""]["files"][0][3] = "a,b\nforged,row\n"
+    lines[0] = json.dumps(head).encode()
+    cache.write_bytes(b"\n".join(lines))
+    run = batch(built)
+    assert run.returncode == 0 and "damaged cache ignored" in run.stderr
+    assert "forged" not in (built / "build/.srtbuild/report.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("field, value", [("quality_after", 1.7e308), ("segments", 10**400), ("encoding", "utf-8\ud800"),
+                                          ("processing_time_s", 1e300)])
+def test_a_sidecar_with_figures_past_any_real_one_is_unreadable_not_a_crash(built: Path, field: str, value: object) -> None:
+    assert batch(built).returncode == 0
+    for name in ("a.srt.json", "sub/c.srt.json"):  # two: their sum would overflow
+        side = built / "build/.srtbuild/metrics" / name
+        data = json.loads(side.read_text(encoding="utf-8"))
+        data[field] = value
+        side.write_text(json.dumps(data), encoding="utf-8")
+    run = batch(built)
+    assert run.returncode == 1 and "unreadable sidecar" in (built / "build/.srtbuild/summary.txt").read_text()
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    _strict(built / "build/.srtbuild/report.json")
+    again = batch(built)  # removed, so both files are built again
+    assert again.returncode == 0 and report(built)["totals"]["succeeded"] == 3

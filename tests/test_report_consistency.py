@@ -69,3 +69,21 @@ def test_the_report_step_reads_each_sidecar_at_most_once(tmp_path: Path, monkeyp
     reads.clear()
     write_reports(run, lambda w: None)  # cached: none read
     assert not reads
+
+
+def test_report_html_is_made_when_the_collection_changes_and_kept_when_not(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", lectures(3, cues=8))
+    assert batch(repo).returncode == 0
+    page = repo / "build/.srtbuild/report.html"
+    first = page.read_text(encoding="utf-8")
+    assert first.count("<svg") == 5 and "No earlier report to compare with" in first
+    stamp = page.stat().st_mtime_ns
+    assert batch(repo).returncode == 0 and page.stat().st_mtime_ns == stamp  # nothing changed: kept
+    (repo / "lectures/course0/lecture000.srt").write_text(GOOD, encoding="utf-8")
+    assert batch(repo).returncode == 0
+    again = page.read_text(encoding="utf-8")
+    assert again != first and "No earlier report to compare with" not in again  # against the report before
+    page.unlink()
+    assert batch(repo).returncode == 0 and page.is_file()  # a page deleted by hand comes back
+    run = batch(repo, "--export-report", "r.html")
+    assert run.returncode == 0 and (repo / "r.html").read_text(encoding="utf-8").count("<svg") == 5

@@ -59,10 +59,13 @@ def test_report_rows_pass_and_break_outs_do_not():
     for bad in ['{"path":"X"}],"totals":{"files":999},"x":[{"a":1}\n',  # closes the list
                 '{"a":1}{"b":2}\n', '{"a":1},{"b":2}\n',  # two objects on a line
                 '{"a":{"b":{"c":{"d":1}}}}\n', '{"a":[[[1]]]}\n',  # deeper than a row
-                '{"a":NaN}\n', '{"a":Infinity}\n', '{"a":1}', '{"a":"\n"}\n', '\n', '[]\n', '"x"\n']:
+                '{"a":NaN}\n', '{"a":Infinity}\n', '{"a":1}', '{"a":"\n"}\n', '\n', '[]\n', '"x"\n',
+                # two objects on one line and one object over two: as many rows as lines
+                '{"p":"F1"},{"p":"F2"}\n{"p":"x","n":{"a":1\n"b":2}}\n']:
         assert rowcheck.split_rows(bad.encode()) is None, bad
         assert not rowcheck.rows_ok_py(bad), bad
     assert rowcheck.split_rows(b'{"a":"\xff"}\n') is None  # not UTF-8
+    assert rowcheck.split_rows(b'{"a":"\xed\xa0\x80"}\n') is None  # a lone surrogate: no UTF-8 either
 
 
 def test_pure_python_switch_turns_the_check_off():

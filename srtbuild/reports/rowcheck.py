@@ -23,7 +23,7 @@ def split_rows(data: bytes) -> list[str] | None:
     """The rows of `data` (UTF-8, one row a line, each line ending in a newline), or None
     when any row is not of the shape above or the bytes are not UTF-8."""
     try:
-        text = data.decode("utf-8", "surrogatepass")  # as the cache wrote them
+        text = data.decode("utf-8")  # strictly: report.json could not hold a lone surrogate
     except UnicodeDecodeError:
         return None
     if not (_c.rows_ok(data) if _c is not None else rows_ok_py(text)):
@@ -37,13 +37,11 @@ def rows_ok_py(text: str) -> bool:
         return True
     if not text.endswith("\n"):
         return False
-    lines = text[:-1].split("\n")
-    try:
-        rows = json.loads("[" + ",".join(lines) + "]", parse_constant=_refuse)
+    try:  # a line at a time: one object a line, as the compiled check holds them
+        rows = [json.loads(line, parse_constant=_refuse) for line in text[:-1].split("\n")]
     except (ValueError, RecursionError):
         return False
-    # One object a line: a line holding two would make more rows than lines.
-    return len(rows) == len(lines) and all(type(row) is dict and _within(row, 1) for row in rows)
+    return all(type(row) is dict and _within(row, 1) for row in rows)
 
 
 MAX_DEPTH = 3  # a row, its `findings` list, the objects in it

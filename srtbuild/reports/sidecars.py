@@ -17,6 +17,7 @@ import json
 import os
 import re
 import stat
+from json.encoder import encode_basestring
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -73,22 +74,28 @@ class Entry(NamedTuple):
 
 
 def make_entry(row: dict, mtime_ns: int = 0, size: int = 0) -> Entry:
-    return Entry(mtime_ns, size, json.dumps(row, ensure_ascii=False, separators=(",", ":")), csv_line(row))
+    """The entry of `row`. UnicodeEncodeError (a ValueError) if a text in it has no UTF-8
+    form (a lone surrogate, from a sidecar edited by hand): report.json could not hold it."""
+    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    text.encode("utf-8")
+    return Entry(mtime_ns, size, text, csv_line(row))
 
 
 def csv_line(row: dict) -> str:
     """A row of report.csv, comma-separated (srtbuild.reports.report changes the
     delimiter when asked). A count of a file that has none (failed, pending) is empty."""
     buf = io.StringIO()
-    err = row["error"] or {}
-    done = row["status"] in ("ok", "empty")
-    rules = row["corrections_by_rule"] or {}
-    before = row.get("checks_before") or {}
-    after = row.get("checks_after") or {}
+    # (.get: a row of a report.json edited by hand may lack any field; it is written anyway)
+    get = row.get
+    err = get("error") or {}
+    done = get("status") in ("ok", "empty")
+    rules = get("corrections_by_rule") or {}
+    before = get("checks_before") or {}
+    after = get("checks_after") or {}
     csv.writer(buf, lineterminator="\n").writerow([
-        row["path"], row["output"], row["status"], row["segments"], row["corrections"], row["quality_before"],
-        row["quality_after"], row["warnings"], err.get("line"), err.get("message"), row["processing_time_s"],
-        row["size_bytes"], row.get("cues_dropped") or 0,
+        get("path"), get("output"), get("status"), get("segments"), get("corrections"), get("quality_before"),
+        get("quality_after"), get("warnings"), err.get("line"), err.get("message"), get("processing_time_s"),
+        get("size_bytes"), get("cues_dropped") or 0,
         *(rules.get(rule, 0) if done else "" for rule in DEFAULT_PIPELINE),
         *(before.get(check, "") for check in CHECKS),
         *(after.get(check, "") for check in CHECKS),
@@ -136,6 +143,30 @@ def _row(name: str, output: str, sidecar: dict) -> dict:
     return row
 
 
+def _cached_row(entry: Entry, target: Wanted) -> dict | None:
+    """The row of a cached entry, if it is one srtbuild could have made for `target`."""
+    try:
+        row = json.loads(entry.json)
+        _need(type(row) is dict and row.get("path") == target.name and row.get("output") == target.output
+              and row.get("status") in STATUSES and all(_count(row.get(k)) for k in _COUNTED)
+              and all(row.get(k) is None or _number(row.get(k)) for k in _SCORED)
+              and all(isinstance(row.get(k), dict) and all(map(_count, row[k].values())) for k in _BY_NAME)
+              and isinstance(row.get("findings"), list) and len(row["findings"]) <= MAX_FINDINGS)
+        for f in row["findings"]:
+            _need(_finding(f) == f)
+        err = row.get("error")
+        _need(err is None or (type(err) is dict and isinstance(err.get("message"), str)
+                              and (err.get("line") is None or _count(err.get("line")))))
+        return row
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+_COUNTED = ("segments", "cues_dropped", "corrections", "size_bytes", "warnings")
+_SCORED = ("quality_before", "quality_after", "processing_time_s")
+_BY_NAME = ("corrections_by_rule", "checks_before", "checks_after")
+
+
 def _finding(w: Any) -> dict:
     _need(isinstance(w, dict) and (w.get("line") is None or _count(w.get("line")))
           and isinstance(w.get("source"), str) and isinstance(w.get("message"), str))
@@ -162,16 +193,18 @@ def processed_epoch(value: Any) -> float:
     return float(value) if _number(value) else 0.0
 
 
+# Bounds far past any real figure: a sum of 250,000 of them can neither overflow a float
+# into `Infinity` (not JSON) nor make an integer too long to print.
+_MAX_COUNT = 1 << 53
+_MAX_NUMBER = 1e15
+
+
 def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return type(value) is int and 0 <= value < _MAX_COUNT
 
 
 def _number(value: Any) -> bool:
-    # Finite: json.dumps would write an infinity as `Infinity`, which is not JSON.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < _INF
-
-
-_INF = float("inf")
+    return (type(value) is int and abs(value) < _MAX_COUNT) or (type(value) is float and abs(value) < _MAX_NUMBER)
 
 
 class Tally:
@@ -265,7 +298,7 @@ class Tally:
             setattr(t, name, acc)
         for path, line, message in data["errors"]:
             _need(isinstance(path, str) and (line is None or _count(line)) and isinstance(message, str))
-            t.errors.append((path, line, message))
+            t.errors.append((_printable(path), line, _printable(message)))
         for after, path, before, segments, warnings in data["worst"]:
             _need(_number(after) and isinstance(path, str) and (before is None or _number(before))
                   and _count(segments) and _count(warnings))
@@ -359,7 +392,11 @@ class _Scan:
                         self._remove(folder, name)
                     continue
                 old = before.files.get(name) if before else None
-                entry, row = self._read(f"{path}/{name}", st, target, old)
+                # The cached row of a sidecar unchanged since, if it holds what a row does
+                # (the cache is a file anyone who can write the output folder can edit).
+                cached = _cached_row(old, target) if old is not None and old.mtime_ns == st.st_mtime_ns \
+                    and old.size == st.st_size else None
+                entry, row = (old, None) if cached is not None else self._read(f"{path}/{name}", st, target)
                 if row is not None and processed_epoch(row.get("processed_at")) >= self.started:
                     self.processed.processed += 1
                     self.processed.processed_segments += row["segments"] or 0
@@ -367,7 +404,7 @@ class _Scan:
                     self.processed.processing_time_s += row["processing_time_s"] or 0.0
                     if not _same_failure(old, row):
                         self.changed_rows += 1
-                tally.add(row if row is not None else json.loads(entry.json), self.keep)
+                tally.add(row if row is not None else cached, self.keep)
                 files[name] = entry
         tally.settle(self.keep)
         # Files were written in this folder's twin in the output tree: sweep it too.
@@ -383,11 +420,8 @@ class _Scan:
     def _protected(self, folder: str) -> bool:
         return any(folder == p or folder.startswith(p + "/") for p in self.protected)
 
-    def _read(self, path: str, st: os.stat_result, target: Wanted, old: Entry | None) -> tuple[Entry, dict | None]:
-        """The entry of one sidecar: the cached one if the file is unchanged (row None), else
-        read afresh (with its row)."""
-        if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
-            return old, None
+    def _read(self, path: str, st: os.stat_result, target: Wanted) -> tuple[Entry, dict]:
+        """The entry of one sidecar, read afresh, and its row."""
         try:
             blob = self.root.read(path, MAX_SIDECAR_BYTES + 1)
             if len(blob) > MAX_SIDECAR_BYTES:
@@ -396,6 +430,7 @@ class _Scan:
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             row = _row(target.name, target.output, data)
+            return make_entry(row, st.st_mtime_ns, st.st_size), row
         except (OSError, ValueError, TypeError, RecursionError, SrtbuildError) as exc:
             row = pending_row(target.name, target.output)
             row["status"] = "failed"
@@ -544,7 +579,7 @@ def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
     }
     rows = "".join(e.json + "\n" for f in folders.values() for e in f.files.values())
     # ASCII: folder names may hold bytes that are not UTF-8 (kept by Python as surrogates).
-    return json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n" + rows.encode("utf-8", "surrogatepass")
+    return json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n" + rows.encode("utf-8")
 
 
 def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, _Folder], int]:
@@ -602,10 +637,22 @@ def _entries(value: Any, rows: list[str], first: int) -> dict[str, Entry]:
             raise ValueError("unexpected content")
         name, mtime, size, cs = e
         if not (type(name) is str and type(mtime) is int and type(size) is int and type(cs) is str
-                and cs[-1:] == "\n" and name not in out):
+                and name not in out and _one_record(cs)):
             raise ValueError("unexpected content")
         out[name] = Entry(mtime, size, rows[k], cs)
     return out
+
+
+def _one_record(text: str) -> bool:
+    """One CSV record of report.csv's columns, ending in a line break: a cached row that
+    is anything else would add or swallow rows of report.csv."""
+    if '"' not in text:  # nothing quoted (most rows): commas and line breaks are separators
+        return text.count(",") == len(CSV_FIELDS) - 1 and text.count("\n") == 1 and text[-1:] == "\n"
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return False
+    return len(records) == 1 and len(records[0]) == len(CSV_FIELDS) and text[-1:] == "\n"
 
 
 def _unchanged(listing: list[tuple[str, os.stat_result]], before: _Folder, want: dict, started: float) -> bool:
@@ -624,7 +671,9 @@ def _unchanged(listing: list[tuple[str, os.stat_result]], before: _Folder, want:
         if not name.endswith(SIDECAR_SUFFIX):
             continue
         entry = files.get(name)
-        if entry is None or entry.mtime_ns != st.st_mtime_ns or entry.size != st.st_size or name not in want:
+        target = want.get(name)
+        if entry is None or entry.mtime_ns != st.st_mtime_ns or entry.size != st.st_size or target is None \
+                or not entry.json.startswith(f'{{"path":{encode_basestring(target.name)},'):
             return False
         seen += 1
     return seen == len(files) and sorted(subdirs) == before.subdirs

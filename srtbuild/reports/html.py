@@ -1,0 +1,375 @@
+"""report.html: the whole report as one self-contained web page.
+
+The page is opened from disk, mailed, kept as a CI artifact: it loads nothing (no network,
+no external script, style, font or image), and a Content-Security-Policy allows no script
+but its own, by hash. Everything read from the report is text to us: it goes through
+html.escape, and the rows beyond the first `detailed` go into one JSON data island whose
+"<", ">" and "&" are escaped, so that no path or message can end the script element. The
+page works without script (the worst rows, worst first); the script adds sorting,
+filtering and the remaining rows page by page, and builds nodes with textContent only.
+Rows of older reports may lack any field: every value is checked, none is trusted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from html import escape
+from pathlib import Path
+from typing import NamedTuple
+
+from srtbuild.reports import charts
+
+# The page's style and script, files of the package (page.js: ASCII only, its hash is the
+# Content-Security-Policy's; every text goes in by textContent).
+_HERE = Path(__file__).resolve().parent
+CSS = (_HERE / "page.css").read_text(encoding="utf-8")
+SCRIPT = (_HERE / "page.js").read_text(encoding="ascii")
+
+PAGE = 500  # rows the script adds per "show more"
+LISTED = 1000  # paths shown per comparison list; `srtbuild compare` lists them all
+STATUSES = ("ok", "failed", "empty", "pending")  # the ones with a colour of their own
+ARROW, DASH, DOT = "\u2192", "\u2013", " \u00b7 "
+FAILED, NUMBER = ' class="failed"', ' class="n"'  # (3.11: no quotes escaped inside an f-string's braces)
+
+
+class Row(NamedTuple):
+    path: str
+    status: str
+    segments: float | None
+    corrections: float | None
+    before: float | None
+    after: float | None
+    checks: list[tuple[str, float]]  # checks_after with counts > 0, most first
+    time: float | None
+    rules: list[tuple[str, float]]  # corrections_by_rule, most first
+    findings: list[tuple[float | None, str, str]]  # (line, source, message)
+    warnings: float
+    error: tuple[str, float | None] | None  # (message, line)
+    dropped: float
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _num(x: object) -> float | None:
+    """A number, or None: bools, NaN, infinities and text from a damaged report are not."""
+    if type(x) is int or (type(x) is float and math.isfinite(x)):  # type(True) is bool, not int
+        return x
+    return None
+
+
+def _ranked(x: object) -> list[tuple[str, float]]:
+    counts = [(str(k), n) for k, v in (x.items() if isinstance(x, dict) else ()) if (n := _num(v))]
+    return sorted((kv for kv in counts if kv[1] > 0), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _row(r: dict) -> Row:
+    err = r.get("error")
+    error = None
+    if isinstance(err, dict) or r.get("status") == "failed":
+        err = err if isinstance(err, dict) else {}
+        error = (str(err.get("message") or "unknown error"), _num(err.get("line")))
+    findings = [(_num(f.get("line")), str(f.get("source") or "warning"), str(f.get("message") or ""))
+                for f in (r.get("findings") or []) if isinstance(f, dict)]
+    return Row(str(r.get("path") or "(no path)"), str(r.get("status") or "unknown"), _num(r.get("segments")),
+               _num(r.get("corrections")), _num(r.get("quality_before")), _num(r.get("quality_after")),
+               _ranked(r.get("checks_after")), _num(r.get("processing_time_s")),
+               _ranked(r.get("corrections_by_rule")), findings, _num(r.get("warnings")) or 0, error,
+               _num(r.get("cues_dropped")) or 0)
+
+
+def _order(row: Row) -> tuple:
+    """Failed first, then the worst quality after, then files without a score."""
+    if row.status == "failed":
+        return (0, 0.0, row.path)
+    if row.status in ("pending", "empty"):
+        return (3, 0.0, row.path)
+    return (1, row.after, row.path) if row.after is not None else (2, 0.0, row.path)
+
+
+# Formats; the script has a twin of each for the rows it builds.
+def _int(n: float | None) -> str:
+    return DASH if n is None else f"{round(n):,}"
+
+
+def _q(q: float | None) -> str:
+    return DASH if q is None else f"{q:.1f}"
+
+
+def _secs(s: float | None) -> str:
+    return DASH if s is None else f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def _pairs(pairs: list[tuple[str, float]]) -> str:
+    return ", ".join(f"{k} {_int(n)}" for k, n in pairs)
+
+
+def _band(q: float | None) -> str:
+    # Presentation only: where a score starts to look fine or bad to a reader.
+    return "" if q is None else "q-bad" if q < 50 else "q-mid" if q < 70 else "q-good"
+
+
+def _quality(before: float | None, after: float | None) -> str:
+    if before is None and after is None:
+        return DASH
+    return f'{_q(before)} {ARROW} <b class="{_band(after)}">{_q(after)}</b>'
+
+
+def _v(x: float | None) -> str:
+    return "" if x is None else str(x)
+
+
+def _details(row: Row) -> str:
+    items = [f"<li>corrections: {_e(_pairs(row.rules)) or 'none'}</li>"]
+    if row.error:
+        at = "" if row.error[1] is None else f" at line {round(row.error[1])}"
+        items.append(f'<li class="err">error{at}: {_e(row.error[0])}</li>')
+    if row.dropped:
+        items.append(f"<li>{_int(row.dropped)} cues dropped (unreadable)</li>")
+    for line, source, message in row.findings:
+        at = "" if line is None else f"line {round(line)}: "
+        items.append(f"<li>{at}{_e(source)}: {_e(message)}</li>")
+    more = row.warnings - len(row.findings)
+    if more > 0:
+        lead = f"and {_int(more)} more" if row.findings else _int(more)
+        plural = "s" if more != 1 else ""
+        items.append(f'<li class="muted">{lead} warning{plural} in the file&#x27;s sidecar</li>')
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def _tr(row: Row) -> str:
+    failed = row.status == "failed"
+    st = row.status if row.status in STATUSES else "other"
+    return (f"<tr{FAILED if failed else ''}><td class=\"path\"><details{' open' if failed else ''}>"
+            f"<summary>{_e(row.path)}</summary>{_details(row)}</details></td>"
+            f'<td><span class="st st-{st}">{_e(row.status)}</span></td>'
+            f'<td class="n" data-v="{_v(row.segments)}">{_int(row.segments)}</td>'
+            f'<td class="n" data-v="{_v(row.corrections)}">{_int(row.corrections)}</td>'
+            f'<td class="n" data-v="{_v(row.after)}">{_quality(row.before, row.after)}</td>'
+            f'<td class="checks" data-v="{sum(n for _, n in row.checks)}">{_e(_pairs(row.checks))}</td>'
+            f'<td class="n" data-v="{_v(row.time)}">{_secs(row.time)}</td></tr>')
+
+
+def _island(rows: list[Row]) -> str:
+    """The rows not rendered, as compact arrays. Names and messages repeat across files,
+    so each is stored once in `strings` and referred to by its index."""
+    strings: dict[str, int] = {}
+
+    def s(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    def flat(pairs: list[tuple[str, float]]) -> list:
+        return [y for k, n in pairs for y in (s(k), n)]
+
+    data = [[r.path, s(r.status), r.segments, r.corrections, r.before, r.after, flat(r.checks), r.time, flat(r.rules),
+             [y for line, src, msg in r.findings for y in (line, s(src), s(msg))], r.warnings,
+             [s(r.error[0]), r.error[1]] if r.error else None, r.dropped] for r in rows]
+    text = json.dumps({"strings": list(strings), "rows": data}, ensure_ascii=False, separators=(",", ":"))
+    # JSON strings may carry these as escapes; then nothing in the island can close its element.
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _when(stamp: object) -> str:
+    return stamp.replace("T", " ").replace("Z", " UTC") if isinstance(stamp, str) else DASH
+
+
+def _dict(x: object) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _plain(x: object) -> str:
+    v = _num(x)
+    return DASH if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+
+
+def _head(report: dict, rows: list[Row]) -> str:
+    run, t = _dict(report.get("run")), _dict(report.get("totals"))
+
+    def n(key: str, fallback: float | None = None) -> float | None:
+        v = _num(t.get(key))
+        return fallback if v is None else v
+
+    failed = n("failed", sum(r.status == "failed" for r in rows))
+    others = [f"{_int(n(k))} {k}" for k in ("empty", "pending") if n(k)]
+    cards = [
+        ("files", _int(n("files", len(rows))), DOT.join(others) or f"{_int(n('segments'))} segments", ""),
+        ("succeeded", _int(n("succeeded")), "", "good" if n("succeeded") and not failed else ""),
+        ("failed", _int(failed), "listed first below" if failed else "", "bad" if failed else ""),
+        ("mean quality, before \u2192 after", f"{_q(n('quality_before'))} {ARROW} {_q(n('quality_after'))}",
+         "a score of 0\u2013100", "wide"),
+        ("corrections", _int(n("corrections")), "", ""),
+        ("warnings", _int(n("warnings")), "", ""),
+        ("processed", _int(n("processed")), f"this run; {_int(n('up_to_date'))} up to date", ""),
+    ]
+    card_html = "".join(f'<div class="card {cls}"><span>{_e(label)}</span><b>{value}</b>'
+                        f"<small>{_e(sub)}</small></div>" for label, value, sub, cls in cards)
+    meta = [f"finished {_e(_when(run.get('finished')))}", f"srtbuild {_e(run.get('srtbuild_version') or '?')}"]
+    if (took := _num(run.get("duration_s"))) is not None:
+        meta.append(f"took {took:,.1f} s")
+    if workers := _num(run.get("parallel")):
+        meta.append(f"{_int(workers)} worker{'s' if workers != 1 else ''}")
+    return (f'<header><h1>Subtitle build report</h1><p class="run"><code>{_e(run.get("input") or "?")}</code> '
+            f'{ARROW} <code>{_e(run.get("output") or "?")}</code></p><p class="muted">{DOT.join(meta)}</p></header>'
+            f'<main><section class="cards" aria-label="totals">{card_html}</section>')
+
+
+def _paths(title: str, paths: list[str]) -> str:
+    """A list of paths, open when short; a long one is capped (the CLI lists it all)."""
+    if not paths:
+        return ""
+    items = "".join(f"<li>{_e(p)}</li>" for p in paths[:LISTED])
+    if len(paths) > LISTED:
+        items += f'<li class="muted">and {len(paths) - LISTED:,} more (srtbuild compare lists them all)</li>'
+    return (f"<details{' open' if len(paths) <= 10 else ''}><summary>{_e(title)} ({len(paths):,})</summary>"
+            f'<ul class="paths">{items}</ul></details>')
+
+
+GOOD_UP = {"succeeded", "quality_before", "quality_after"}  # a rise is good news
+GOOD_DOWN = {"failed", "cues_dropped", "warnings"}  # a rise is bad news
+
+
+def _tone(key: str, delta: float | None) -> str:
+    """The class of a change: "up" for good news, "down" for bad, "" for neither."""
+    if not delta or key not in GOOD_UP | GOOD_DOWN:
+        return ""
+    return "up" if (delta > 0) == (key in GOOD_UP) else "down"
+
+
+def _table(title: str, head: tuple[str, ...], rows: list[str]) -> str:
+    """A small table folded under its title; columns after the first are numbers."""
+    if not rows:
+        return ""
+    ths = "".join(f'<th{"" if i == 0 else NUMBER}>{_e(h)}</th>' for i, h in enumerate(head))
+    return (f'<details><summary>{_e(title)}</summary><div class="scroll"><table><thead><tr>{ths}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></details>')
+
+
+def _comparison(diff: dict | None) -> str:
+    title = "<h2>Compared with the previous run</h2>"
+    if not isinstance(diff, dict):
+        return f'<section>{title}<p class="muted">No earlier report to compare with.</p></section>'
+    lists = {k: [str(p) for p in diff.get(k) or []] for k in ("added", "removed", "newly_failed", "fixed")}
+    totals = _dict(diff.get("totals"))
+    quality = _dict(totals.get("quality_after"))
+    change = _num(quality.get("change"))
+    shift = f"{_q(_num(quality.get('old')))} {ARROW} {_q(_num(quality.get('new')))}"
+    trend = ("mean quality after correction " + (f"{shift}" if change is None else "unchanged" if not change else
+                                                 f"{'up' if change > 0 else 'down'} {abs(change):.2f} ({shift})"))
+    chips = [(f"{len(lists['added']):,} added", ""), (f"{len(lists['removed']):,} removed", ""),
+             (f"{len(lists['newly_failed']):,} newly failing", "down" if lists["newly_failed"] else ""),
+             (f"{len(lists['fixed']):,} fixed", "up" if lists["fixed"] else ""),
+             (trend, _tone("quality_after", change))]
+    sums = []
+    for key, v in totals.items():
+        v = _dict(v)
+        delta = _num(v.get("change"))
+        sums.append(f'<tr><td>{_e(str(key).replace("_", " "))}</td><td{NUMBER}>{_plain(v.get("old"))}</td>'
+                    f'<td{NUMBER}>{_plain(v.get("new"))}</td><td class="n {_tone(key, delta)}">'
+                    f'{DASH if delta is None else f"{delta:+,g}"}</td></tr>')
+    moved = sorted((c for c in diff.get("changed") or [] if isinstance(c, dict) and _num(c.get("change"))),
+                   key=lambda c: (c["change"], str(c.get("path"))))[:20]
+    drops = [f'<tr><td>{_e(c.get("path"))}</td><td{NUMBER}>{_q(_num(c.get("old_quality")))}</td>'
+             f'<td{NUMBER}>{_q(_num(c.get("new_quality")))}</td>'
+             f'<td class="n {_tone("quality_after", c["change"])}">{c["change"]:+.1f}</td></tr>' for c in moved]
+    return (f'<section>{title}<p class="muted">previous run started {_e(_when(diff.get("old")))}</p>'
+            '<ul class="chips">' + "".join(f'<li class="{cls}">{_e(text)}</li>' for text, cls in chips) + "</ul>"
+            + "".join(_paths(name, lists[k]) for k, name in (("newly_failed", "newly failing"), ("fixed", "fixed"),
+                                                              ("added", "added"), ("removed", "removed")))
+            + _table("totals, previous and now", ("total", "previous", "now", "change"), sums)
+            + _table(f"quality changed, most dropped first ({len(moved)})", ("file", "previous", "now", "change"),
+                     drops)
+            + "</section>")
+
+
+def _problems(report: dict, rows: list[Row]) -> str:
+    """What the file rows do not show: folders that could not be listed, cues lost, and
+    outputs removed with their sources. Failed files are rows of their own."""
+    paths = {r.path for r in rows}
+    errors = [e for e in report.get("errors") or [] if isinstance(e, dict) and str(e.get("path")) not in paths]
+    lost = sum(_num(x.get("cues_dropped")) or 0 for x in report.get("lost_cues") or [] if isinstance(x, dict))
+    removed = [str(p) for p in report.get("removed") or []]
+    parts = []
+    if errors:
+        items = "".join(f'<li><code>{_e(e.get("path"))}</code>: {_e(e.get("message"))}</li>' for e in errors)
+        parts.append(f'<p class="err">not read ({len(errors):,}):</p><ul class="paths">{items}</ul>')
+    if lost:
+        parts.append(f"<p>{_int(lost)} cues could not be read and were dropped; the files' details say where.</p>")
+    parts.append(_paths("outputs removed, their sources are gone", removed))
+    body = "".join(parts)
+    return f"<section><h2>Problems</h2>{body}</section>" if body else ""
+
+
+def _charts(report: dict, rows: list[Row]) -> str:
+    by_rule = _dict(_dict(report.get("totals")).get("corrections_by_rule"))
+    if not by_rule:  # an old report without the total: add up the rows
+        for r in rows:
+            for k, v in r.rules:
+                by_rule[k] = by_rule.get(k, 0) + v
+    checks: dict[str, float] = {}
+    for r in rows:
+        for k, v in r.checks:
+            checks[k] = checks.get(k, 0) + v
+    worst = sorted((r for r in rows if r.after is not None), key=lambda r: (r.after, r.path))[:20]
+    figures = [
+        ("Quality before and after", charts.quality_histogram([r.before for r in rows if r.before is not None],
+                                                              [r.after for r in rows if r.after is not None])),
+        ("Lowest quality after correction", charts.worst_files([(r.path, r.before, r.after) for r in worst])),
+        ("Corrections by rule", charts.rule_bars({str(k): v for k, v in by_rule.items() if _num(v)})),
+        ("Checks still failing after correction", charts.failing_checks(checks)),
+        ("Processing time per file", charts.time_histogram([r.time for r in rows if r.time is not None])),
+    ]
+    return ('<section><h2>Charts</h2><div class="charts">'
+            + "".join(f'<figure class="box{" tall" if i == 1 else ""}"><figcaption>{_e(cap)}</figcaption>'
+                      f"{svg}</figure>" for i, (cap, svg) in enumerate(figures))
+            + "</div></section>")
+
+
+COLUMNS = (("path", ""), ("status", ""), ("segments", "n"), ("corrections", "n"),
+           ("quality before \u2192 after", "n"), ("checks failing after", ""), ("time", "n"))
+
+
+def _files(rows: list[Row], detailed: int) -> str:
+    shown, rest = rows[:detailed], rows[detailed:]
+    head = "".join(f'<th class="{cls}">{_e(name)}</th>' for name, cls in COLUMNS)
+    lead = ("No files in this report." if not rows else
+            f"{len(rows):,} file{'s' if len(rows) != 1 else ''}: failed first, then by quality after correction, "
+            "worst first. Open a path for its corrections and warnings.")
+    are = "files are" if len(rest) != 1 else "file is"
+    note = (f'<p id="nojs" class="note">{len(rest):,} more {are} not shown here: report.csv and report.json '
+            "list them all.</p>" if rest else "")
+    return (f'<section><h2>Files</h2><p class="muted">{lead}</p>'
+            '<div id="controls" class="controls" hidden><input id="filter" type="search" '
+            'placeholder="filter by path" aria-label="filter by path"><select id="status" aria-label="status">'
+            '<option value="">all statuses</option></select><span id="shown" class="muted"></span></div>'
+            f'<div class="scroll"><table id="files" data-page="{PAGE}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(_tr(r) for r in shown)}</tbody></table></div>{note}'
+            '<button id="more" class="more" type="button" hidden></button></section>'
+            f'<script type="application/json" id="rows">{_island(rest)}</script>')
+
+
+def html_report(report: dict, comparison: dict | None = None, detailed: int = 500) -> str:
+    """report.html for a parsed report.json, with `comparison` (compare(previous, report))
+    when there is an earlier run. The first `detailed` rows are HTML; the rest are data
+    the page's script renders on demand, which keeps 10,000 files to a few megabytes."""
+    rows = sorted((_row(r) for r in report.get("files") or [] if isinstance(r, dict)), key=_order)
+    run = _dict(report.get("run"))
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
+    page = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+            '<meta name="color-scheme" content="light dark">'
+            f'<title>srtbuild report: {_e(run.get("input") or "")}</title>'
+            f"<style>{CSS}{charts.CHART_CSS}</style></head>\n"
+            f"<body>{_head(report, rows)}{_comparison(comparison)}{_problems(report, rows)}{_charts(report, rows)}"
+            f"{_files(rows, max(detailed, 0))}</main>"
+            f'<footer class="muted">srtbuild {_e(run.get("srtbuild_version") or "?")}, schema '
+            f'{_e(report.get("schema") or "?")}. This page loads nothing from the network.</footer>'
+            f"<script>{SCRIPT}</script></body></html>\n")
+    # A lone surrogate (a file name no encoding could decode, kept by an old report) has no
+    # UTF-8 form; it becomes "?" rather than failing the write of the whole page.
+    return page.encode("utf-8", "replace").decode("utf-8")
