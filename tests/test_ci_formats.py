@@ -74,6 +74,13 @@ def test_each_format_matches_its_golden_file(fmt: str, name: str) -> None:
     _golden(name, ci.render(fmt, _report(), "/repo", warnings=True))
 
 
+def test_csv_and_html_match_their_golden_files() -> None:
+    from srtbuild.reports.html import html_report
+
+    _golden("report.csv", csv_text(_report(), delimiter=";"))
+    _golden("report.html", html_report(_report()))
+
+
 def test_markdown_summary_matches_its_golden_file() -> None:
     old = _report()
     old["files"] = old["files"][:2]
