@@ -250,7 +250,7 @@ def test_export_report_to_file_and_stdout(repo: Path, tmp_path: Path) -> None:
     page = tmp_path / "r.html"
     assert batch(repo, "--export-report", str(page), "--export-format", "html").returncode == 0
     html = page.read_text()
-    assert html.startswith("<!doctype html>") and "<table>" in html and "worst files" in html
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 5 and 'id="files"' in html
     run = batch(repo, "--export-report", "-", "-q")
     assert run.returncode == 0 and json.loads(run.stdout)["totals"]["files"] == 6
     assert run.stderr == ""
