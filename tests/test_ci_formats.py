@@ -22,7 +22,7 @@ from conftest import ROOT
 from srtbuild.reports import ci
 from srtbuild.reports.markdown import summary
 from srtbuild.reports.report import csv_text
-from srtbuild.reports.sidecars import CSV_FIELDS, pending_row
+from srtbuild.reports.rows import CSV_FIELDS, pending_row
 
 GOLDEN = ROOT / "tests" / "golden" / "ci"
 NASTY = 'we,ird: 100% "quoted" <script>alert(1)</script> | `tick` *star*'

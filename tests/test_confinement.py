@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from srtbuild.reports.sidecars import _CACHE_SCHEMA, CSV_FIELDS, Tally
+from srtbuild.reports.cache import CACHE_SCHEMA
+from srtbuild.reports.rows import CSV_FIELDS, Tally
 from buildrepo import (
     ENV,
     GOOD,
@@ -148,7 +149,7 @@ def test_a_pickled_cache_is_never_loaded(built: Path, tmp_path: Path) -> None:
 
 
 # A cache's first line, sound but for `subdirs` (given as JSON text), for one sidecar.
-_HEAD = ('{"schema":"' + _CACHE_SCHEMA + '","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,'
+_HEAD = ('{"schema":"' + CACHE_SCHEMA + '","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,'
          + json.dumps("," * (len(CSV_FIELDS) - 1) + "\n") + ']],'
          '"tally":' + json.dumps(Tally().dump()) + '}}}\n').encode()
 
@@ -425,7 +426,7 @@ def test_a_forged_cache_row_cannot_break_or_forge_the_report(built: Path) -> Non
     assert batch(built).returncode == 0 and batch(built).returncode == 0
     cache = built / "build/.srtbuild/sidecars.cache"
     head, *rows = cache.read_text().split("\n")
-    assert json.loads(head)["schema"] == _CACHE_SCHEMA and json.loads(rows[0])["path"]
+    assert json.loads(head)["schema"] == CACHE_SCHEMA and json.loads(rows[0])["path"]
     rows[0] = '{"path":"X"}],"totals":{"files":999},"x":[{"a":1}'
     cache.write_text("\n".join([head, *rows]))
     run = batch(built, "--export-report", "r.md")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from srtbuild.reports import rowcheck
-from srtbuild.reports.sidecars import make_entry, pending_row
+from srtbuild.reports.rows import make_entry, pending_row
 
 needs_c = pytest.mark.skipif(rowcheck._c is None, reason="the C helper is not built here (no compiler at install, "
                                                          "or SRTBUILD_PURE_PYTHON is set): only the Python check runs")

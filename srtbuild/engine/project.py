@@ -24,7 +24,7 @@ from srtbuild.errors import UsageError
 from srtbuild.names import STATE_DIR, escape_name
 from srtbuild.processes import available_cpus, machine_memory_mb
 from srtbuild.reports.report import Run
-from srtbuild.reports.sidecars import Wanted
+from srtbuild.reports.rows import Wanted
 
 
 @dataclass

@@ -26,16 +26,8 @@ from srtbuild import __version__
 from srtbuild.confined import OutputRoot
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import STATE_DIR, escape_name
-from srtbuild.reports.sidecars import (
-    CSV_FIELDS,
-    METRICS,
-    Collected,
-    Wanted,
-    collect,
-    csv_line,
-    remove_sidecar,
-    walk_sidecars,
-)
+from srtbuild.reports.rows import CSV_FIELDS, Wanted, csv_line
+from srtbuild.reports.sidecars import METRICS, Collected, collect, remove_sidecar, walk_sidecars
 
 REPORT_SCHEMA = "srtbuild.report/1"
 CACHE_NAME = "sidecars.cache"

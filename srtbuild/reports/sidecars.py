@@ -9,18 +9,12 @@ listing a folder and comparing those is cheap, and only changed sidecars are rea
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import heapq
-import io
 import json
 import os
 import re
 import stat
-from json.encoder import encode_basestring
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from json.encoder import encode_basestring
 
 from srtbuild.confined import LinkRefused, OutputRoot, is_leftover
 from srtbuild.errors import SrtbuildError
@@ -33,281 +27,17 @@ from srtbuild.names import (
     source_folder,
     unescape_name,
 )
-from srtbuild.quality import CHECKS
-from srtbuild.reports.rowcheck import split_rows
-from srtbuild.rules.registry import DEFAULT_PIPELINE
-
-ROW_FIELDS = (
-    "path", "output", "status", "segments", "cues_dropped", "corrections", "corrections_by_rule",
-    "quality_before", "quality_after", "checks_before", "checks_after", "warnings", "findings", "error",
-    "processing_time_s", "size_bytes", "encoding", "processed_at",
+from srtbuild.reports.cache import Folder, dump_cache, load_cache, short
+from srtbuild.reports.rows import (
+    Entry,
+    Tally,
+    Wanted,
+    cached_row,
+    make_entry,
+    pending_row,
+    processed_epoch,
+    row_from_sidecar,
 )
-# A row's `findings`: its file's first 3 warnings, each {line, source, message}, so that a
-# report (or a CI annotation made from it) names problems by line without opening the
-# sidecars, which list up to 10,000. `warnings` counts them all.
-MAX_FINDINGS = 3
-# report.csv: a column for each rule's corrections and each check's count, before and
-# after correction, so that a spreadsheet can sum, sort and chart them. The columns are
-# those of every rule and check srtbuild has, whatever the pipeline, so that reports of
-# two settings line up.
-CSV_FIELDS = (
-    "path", "output", "status", "segments", "corrections", "quality_before", "quality_after",
-    "warnings", "error_line", "error_message", "processing_time_s", "size_bytes", "cues_dropped",
-    *(f"corrections.{rule}" for rule in DEFAULT_PIPELINE),
-    *(f"checks_before.{check}" for check in CHECKS),
-    *(f"checks_after.{check}" for check in CHECKS),
-)
-STATUSES = ("ok", "failed", "empty")
-# The cache holds rows made with these fields and columns: a change of them (a rule added,
-# say) is a cache of another schema, rebuilt without a word.
-_CACHE_SCHEMA = "srtbuild.sidecars/6:" + hashlib.sha256("\0".join(ROW_FIELDS + CSV_FIELDS).encode()).hexdigest()[:12]
-
-
-class Entry(NamedTuple):
-    """One sidecar as the reports use it: its row as JSON and as CSV text, ready to be
-    spliced, and the (mtime, size) it was read at."""
-
-    mtime_ns: int
-    size: int
-    json: str
-    csv: str
-
-
-def make_entry(row: dict, mtime_ns: int = 0, size: int = 0) -> Entry:
-    """The entry of `row`. UnicodeEncodeError (a ValueError) if a text in it has no UTF-8
-    form (a lone surrogate, from a sidecar edited by hand): report.json could not hold it."""
-    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
-    text.encode("utf-8")
-    return Entry(mtime_ns, size, text, csv_line(row))
-
-
-def csv_line(row: dict) -> str:
-    """A row of report.csv, comma-separated (srtbuild.reports.report changes the
-    delimiter when asked). A count of a file that has none (failed, pending) is empty."""
-    buf = io.StringIO()
-    # (.get: a row of a report.json edited by hand may lack any field; it is written anyway)
-    get = row.get
-    err = get("error") or {}
-    done = get("status") in ("ok", "empty")
-    rules = get("corrections_by_rule") or {}
-    before = get("checks_before") or {}
-    after = get("checks_after") or {}
-    csv.writer(buf, lineterminator="\n").writerow([
-        get("path"), get("output"), get("status"), get("segments"), get("corrections"), get("quality_before"),
-        get("quality_after"), get("warnings"), err.get("line"), err.get("message"), get("processing_time_s"),
-        get("size_bytes"), get("cues_dropped") or 0,
-        *(rules.get(rule, 0) if done else "" for rule in DEFAULT_PIPELINE),
-        *(before.get(check, "") for check in CHECKS),
-        *(after.get(check, "") for check in CHECKS),
-    ])
-    return buf.getvalue()
-
-
-def pending_row(rel: str, output: str) -> dict:
-    """The row of a source that has no sidecar yet (never built, or the run stopped)."""
-    row: dict[str, Any] = {name: None for name in ROW_FIELDS}
-    row.update(path=rel, output=output, status="pending", segments=0, cues_dropped=0, corrections=0,
-               corrections_by_rule={}, checks_before={}, checks_after={}, warnings=0, findings=[])
-    return row
-
-
-def _row(name: str, output: str, sidecar: dict) -> dict:
-    """A report row from a sidecar. Sidecars are files in the output folder, which anyone
-    who can write it can change: every field is checked, and a sidecar that does not
-    hold what srtbuild writes is an unreadable one (ValueError), not a crash."""
-    row = {key: sidecar.get(key) for key in ROW_FIELDS}
-    row["path"] = name
-    row["output"] = output
-    _need(row["status"] in STATUSES)
-    if row["cues_dropped"] is None:  # a sidecar of an srtbuild that did not count them
-        row["cues_dropped"] = 0
-    for key in ("segments", "cues_dropped", "corrections", "size_bytes"):
-        _need(_count(row[key]))
-    for key in ("quality_before", "quality_after", "processing_time_s"):
-        _need(row[key] is None or _number(row[key]))
-    _need(row["processed_at"] is None or _number(row["processed_at"]) or _iso_time(row["processed_at"]))
-    for key in ("corrections_by_rule", "checks_before", "checks_after"):
-        value = row[key]
-        _need(value is None or (isinstance(value, dict) and all(_count(n) for n in value.values())))
-    warnings = sidecar.get("warnings")
-    _need(warnings is None or isinstance(warnings, list))
-    total = sidecar.get("warnings_total")
-    row["warnings"] = total if _count(total) else len(warnings or [])
-    row["findings"] = [_finding(w) for w in (warnings or [])[:MAX_FINDINGS]]
-    err = row["error"]
-    _need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
-                          and (err.get("line") is None or _count(err.get("line")))))
-    if err is not None and not err["message"].isprintable():  # shown on terminals and in CSV
-        row["error"] = {"message": _printable(err["message"]), "line": err.get("line")}
-    _need(row["encoding"] is None or isinstance(row["encoding"], str))
-    return row
-
-
-def _cached_row(entry: Entry, target: Wanted) -> dict | None:
-    """The row of a cached entry, if it is one srtbuild could have made for `target`."""
-    try:
-        row = json.loads(entry.json)
-        _need(type(row) is dict and row.get("path") == target.name and row.get("output") == target.output
-              and row.get("status") in STATUSES and all(_count(row.get(k)) for k in _COUNTED)
-              and all(row.get(k) is None or _number(row.get(k)) for k in _SCORED)
-              and all(isinstance(row.get(k), dict) and all(map(_count, row[k].values())) for k in _BY_NAME)
-              and isinstance(row.get("findings"), list) and len(row["findings"]) <= MAX_FINDINGS)
-        for f in row["findings"]:
-            _need(_finding(f) == f)
-        err = row.get("error")
-        _need(err is None or (type(err) is dict and isinstance(err.get("message"), str)
-                              and (err.get("line") is None or _count(err.get("line")))))
-        return row
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return None
-
-
-_COUNTED = ("segments", "cues_dropped", "corrections", "size_bytes", "warnings")
-_SCORED = ("quality_before", "quality_after", "processing_time_s")
-_BY_NAME = ("corrections_by_rule", "checks_before", "checks_after")
-
-
-def _finding(w: Any) -> dict:
-    _need(isinstance(w, dict) and (w.get("line") is None or _count(w.get("line")))
-          and isinstance(w.get("source"), str) and isinstance(w.get("message"), str))
-    return {"line": w["line"], "source": _printable(w["source"]), "message": _printable(w["message"])}
-
-
-def _printable(text: str) -> str:
-    """Shown on terminals, in CSV and in CI annotations: control characters escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-
-
-_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z\Z")
-
-
-def _iso_time(value: Any) -> bool:
-    return isinstance(value, str) and _ISO_TIME.match(value) is not None
-
-
-def processed_epoch(value: Any) -> float:
-    """A row's `processed_at` (ISO 8601 UTC; a number in sidecars of srtbuild 0.3 and
-    before) as seconds since the epoch; 0 when unknown."""
-    if _iso_time(value):
-        return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc).timestamp()
-    return float(value) if _number(value) else 0.0
-
-
-# Bounds far past any real figure: a sum of 250,000 of them can neither overflow a float
-# into `Infinity` (not JSON) nor make an integer too long to print.
-_MAX_COUNT = 1 << 53
-_MAX_NUMBER = 1e15
-
-
-def _count(value: Any) -> bool:
-    return type(value) is int and 0 <= value < _MAX_COUNT
-
-
-def _number(value: Any) -> bool:
-    return (type(value) is int and abs(value) < _MAX_COUNT) or (type(value) is float and abs(value) < _MAX_NUMBER)
-
-
-class Tally:
-    """What the report totals need of a set of rows, kept per metrics folder so that an
-    unchanged folder's contribution is reused instead of re-reading its rows."""
-
-    __slots__ = ("ok", "failed", "empty", "segments", "corrections", "by_rule", "quality_before",
-                 "quality_after", "warnings", "errors", "worst", "processed", "processed_segments",
-                 "processed_bytes", "processing_time_s", "cues_dropped", "lost")
-    _COUNTS = ("ok", "failed", "empty", "segments", "corrections", "warnings", "cues_dropped")
-
-    def __init__(self) -> None:
-        self.ok = self.failed = self.empty = self.segments = self.corrections = self.warnings = 0
-        self.by_rule: dict[str, int] = {}
-        self.quality_before = [0.0, 0]  # sum, count (means over succeeded files)
-        self.quality_after = [0.0, 0]
-        self.errors: list[tuple[str, int | None, str]] = []
-        # Cues the reader could not read, in files that did not fail (a file that lost
-        # more than max_dropped_share failed, and is among the errors): total, and by file.
-        self.cues_dropped = 0
-        self.lost: list[tuple[str, int]] = []
-        self.worst: list[tuple[float, str, float | None, int, int]] = []  # (after, path, before, cues, warnings)
-        # Processed in this run: only ever rows read in this run (an unchanged folder
-        # holds none), so these are not cached.
-        self.processed = self.processed_segments = self.processed_bytes = 0
-        self.processing_time_s = 0.0
-
-    def add(self, row: dict, keep: int) -> None:
-        self.warnings += row["warnings"] or 0
-        if row["status"] == "failed":
-            self.failed += 1
-            err = row["error"] or {}
-            self.errors.append((row["path"], err.get("line"), err.get("message") or ""))
-        elif row["status"] == "empty":
-            self.empty += 1  # no cue to score: kept out of the means and the worst files
-        if row["status"] in ("ok", "empty") and row.get("cues_dropped"):
-            self.cues_dropped += row["cues_dropped"]
-            self.lost.append((row["path"], row["cues_dropped"]))
-        if row["status"] != "ok":
-            return
-        self.ok += 1
-        self.segments += row["segments"] or 0
-        self.corrections += row["corrections"] or 0
-        for rule, n in (row["corrections_by_rule"] or {}).items():
-            self.by_rule[rule] = self.by_rule.get(rule, 0) + n
-        for acc, key in ((self.quality_before, "quality_before"), (self.quality_after, "quality_after")):
-            if row[key] is not None:
-                acc[0] += row[key]
-                acc[1] += 1
-        if row["quality_after"] is not None:
-            self.worst.append((row["quality_after"], row["path"], row["quality_before"], row["segments"], row["warnings"]))
-            if len(self.worst) > 2 * keep:
-                self.worst = heapq.nsmallest(keep, self.worst)
-
-    def merge(self, other: "Tally", keep: int) -> None:
-        for name in self._COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for rule, n in other.by_rule.items():
-            self.by_rule[rule] = self.by_rule.get(rule, 0) + n
-        for mine, theirs in ((self.quality_before, other.quality_before), (self.quality_after, other.quality_after)):
-            mine[0] += theirs[0]
-            mine[1] += theirs[1]
-        self.errors.extend(other.errors)
-        self.lost.extend(other.lost)
-        self.worst = heapq.nsmallest(keep, self.worst + other.worst)
-
-    def settle(self, keep: int) -> None:
-        self.worst = heapq.nsmallest(keep, self.worst)
-
-    def dump(self) -> dict:
-        """The cached part as plain JSON data (this run's `processed` figures are not)."""
-        data: dict[str, Any] = {name: getattr(self, name) for name in self._COUNTS}
-        data.update(by_rule=self.by_rule, quality_before=self.quality_before, quality_after=self.quality_after,
-                    errors=[list(e) for e in self.errors], worst=[list(w) for w in self.worst],
-                    lost=[list(x) for x in self.lost])
-        return data
-
-    @classmethod
-    def load(cls, data: Any) -> "Tally":
-        """From `dump()`'s data, checked; ValueError (or TypeError, KeyError) if damaged."""
-        _need(isinstance(data, dict))
-        t = cls()
-        for name in cls._COUNTS:
-            _need(_count(data[name]))
-            setattr(t, name, data[name])
-        _need(isinstance(data["by_rule"], dict) and all(_count(n) for n in data["by_rule"].values()))
-        t.by_rule = data["by_rule"]
-        for name in ("quality_before", "quality_after"):
-            acc = data[name]
-            _need(isinstance(acc, list) and len(acc) == 2 and _number(acc[0]) and _count(acc[1]))
-            setattr(t, name, acc)
-        for path, line, message in data["errors"]:
-            _need(isinstance(path, str) and (line is None or _count(line)) and isinstance(message, str))
-            t.errors.append((_printable(path), line, _printable(message)))
-        for after, path, before, segments, warnings in data["worst"]:
-            _need(_number(after) and isinstance(path, str) and (before is None or _number(before))
-                  and _count(segments) and _count(warnings))
-            t.worst.append((after, path, before, segments, warnings))
-        for path, n in data["lost"]:
-            _need(isinstance(path, str) and _count(n))
-            t.lost.append((path, n))
-        return t
-
 
 @dataclass
 class Collected:
@@ -319,22 +49,6 @@ class Collected:
     changed: int = 0  # rows processed this run with a new outcome (not the same failure again)
 
 
-@dataclass
-class _Folder:
-    files: dict[str, Entry]
-    subdirs: list[str]
-    tally: Tally
-
-
-class Wanted(NamedTuple):
-    """A source as the report knows it: its name, its real path relative to the input
-    (`/`-separated) and its output as shown."""
-
-    name: str
-    rel: str
-    output: str
-
-
 class _Scan:
     def __init__(self, root: OutputRoot, old: dict, wanted: dict, keep: int, started: float,
                  protected: list[str]) -> None:
@@ -344,7 +58,7 @@ class _Scan:
         self.keep = keep
         self.started = started
         self.protected = protected
-        self.fresh: dict[str, _Folder] = {}
+        self.fresh: dict[str, Folder] = {}
         self.removed: list[str] = []
         self.warnings: list[str] = []
         self.changed = False
@@ -372,8 +86,8 @@ class _Scan:
         for sub in self.fresh[folder].subdirs:
             self.folder(f"{folder}/{sub}" if folder else sub)
 
-    def _rescan(self, folder: str, path: str, want: dict, before: _Folder | None,
-                listing: list[tuple[str, os.stat_result]]) -> _Folder:
+    def _rescan(self, folder: str, path: str, want: dict, before: Folder | None,
+                listing: list[tuple[str, os.stat_result]]) -> Folder:
         files: dict[str, Entry] = {}
         subdirs: list[str] = []
         tally = Tally()
@@ -394,7 +108,7 @@ class _Scan:
                 old = before.files.get(name) if before else None
                 # The cached row of a sidecar unchanged since, if it holds what a row does
                 # (the cache is a file anyone who can write the output folder can edit).
-                cached = _cached_row(old, target) if old is not None and old.mtime_ns == st.st_mtime_ns \
+                cached = cached_row(old, target) if old is not None and old.mtime_ns == st.st_mtime_ns \
                     and old.size == st.st_size else None
                 entry, row = (old, None) if cached is not None else self._read(f"{path}/{name}", st, target)
                 if row is not None and processed_epoch(row.get("processed_at")) >= self.started:
@@ -415,7 +129,7 @@ class _Scan:
                     self.root.unlink(f"{twin}/{name}" if twin else name)
         except (LinkRefused, OSError):
             pass  # a link now, or unreadable: nothing of ours to sweep there
-        return _Folder(files, sorted(subdirs), tally)
+        return Folder(files, sorted(subdirs), tally)
 
     def _protected(self, folder: str) -> bool:
         return any(folder == p or folder.startswith(p + "/") for p in self.protected)
@@ -429,12 +143,12 @@ class _Scan:
             data = json.loads(blob)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-            row = _row(target.name, target.output, data)
+            row = row_from_sidecar(target.name, target.output, data)
             return make_entry(row, st.st_mtime_ns, st.st_size), row
         except (OSError, ValueError, TypeError, RecursionError, SrtbuildError) as exc:
             row = pending_row(target.name, target.output)
             row["status"] = "failed"
-            row["error"] = {"message": f"unreadable sidecar ({_short(exc)}); removed, so the file is "
+            row["error"] = {"message": f"unreadable sidecar ({short(exc)}); removed, so the file is "
                                        "processed again next run", "line": None}
             self.root.unlink(path)  # ours, and damaged: without it the source is rebuilt
         return make_entry(row, st.st_mtime_ns, st.st_size), row
@@ -449,7 +163,6 @@ class _Scan:
 METRICS = f"{STATE_DIR}/metrics"
 _CUT_SHORT = re.compile(r"~[0-9a-f]{16}\.json\Z")  # a sidecar name cut short (srtbuild.names)
 MAX_SIDECAR_BYTES = 64 * 1024 * 1024
-MAX_CACHE_BYTES = 256 * 1024 * 1024  # about 250,000 files; a larger one was not made by srtbuild
 
 
 def remove_sidecar(root: OutputRoot, folder: str, sidecar: str) -> tuple[str, str | None]:
@@ -503,11 +216,6 @@ def walk_sidecars(root: OutputRoot, folder: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10, started: float = 0.0,
             protected: list[str] | None = None) -> Collected:
     """Read the sidecars of `sources` under `root` (cache: the cache file's path relative
@@ -516,7 +224,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     folders (their sources could not be listed) are never taken for stale."""
     keep = max(keep, 10)
     warnings: list[str] = []
-    folders, cached_keep = _load_cache(root, cache, warnings)
+    folders, cached_keep = load_cache(root, cache, warnings)
     if folders and cached_keep >= keep:
         keep = cached_keep
     else:
@@ -541,9 +249,9 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
         entries.append(entry)
     if scan.changed or scan.fresh.keys() != folders.keys():
         try:
-            root.write(cache, _dump_cache(scan.fresh, keep))
+            root.write(cache, dump_cache(scan.fresh, keep))
         except (OSError, SrtbuildError) as exc:  # a folder in its place, say: the next run reads all again
-            warnings.append(f"{root.shown(cache)}: cannot write the cache ({_short(exc)})")
+            warnings.append(f"{root.shown(cache)}: cannot write the cache ({short(exc)})")
     total = Tally()
     for found in scan.fresh.values():
         total.merge(found.tally, keep)
@@ -557,105 +265,7 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows)
 
 
-# The cache: inert text, checked field by field when read. Anyone who can write the output
-# folder can write it, so it must never be able to do more than make a report wrong (which
-# editing a sidecar could do too): no pickle, nothing executed. Its first line is JSON:
-# the folders, each with its subfolders, totals, and files (name, mtime, size, CSV row).
-# Then come the files' JSON rows, one a line in the same order, as report.json takes
-# them: kept out of the JSON so that they are neither escaped when written nor decoded
-# when read, only checked (srtbuild.reports.rowcheck).
-def _dump_cache(folders: dict[str, _Folder], keep: int) -> bytes:
-    head = {
-        "schema": _CACHE_SCHEMA,
-        "keep": keep,
-        "folders": {
-            name: {
-                "subdirs": f.subdirs,
-                "files": [[n, e.mtime_ns, e.size, e.csv] for n, e in f.files.items()],
-                "tally": f.tally.dump(),
-            }
-            for name, f in folders.items()
-        },
-    }
-    rows = "".join(e.json + "\n" for f in folders.values() for e in f.files.values())
-    # ASCII: folder names may hold bytes that are not UTF-8 (kept by Python as surrogates).
-    return json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n" + rows.encode("utf-8")
-
-
-def _load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, _Folder], int]:
-    try:
-        blob = root.read(cache, MAX_CACHE_BYTES + 1)
-    except FileNotFoundError:
-        return {}, 0
-    except (OSError, SrtbuildError) as exc:
-        warnings.append(f"{root.shown(cache)}: cannot read the cache ({_short(exc)}); rebuilding it")
-        return {}, 0
-    try:
-        _need(len(blob) <= MAX_CACHE_BYTES)
-        first, _, rest = blob.partition(b"\n")
-        data = json.loads(first)
-        if not isinstance(data, dict) or data.get("schema") != _CACHE_SCHEMA:
-            return {}, 0  # an older srtbuild's cache: rebuilt without a word
-        keep = data["keep"]
-        _need(isinstance(keep, int) and keep > 0)
-        rows = split_rows(rest)
-        _need(rows is not None)
-        folders = {}
-        taken = 0
-        for name, f in _items(data["folders"]):
-            _need(isinstance(f, dict))
-            subdirs = f["subdirs"]
-            _need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
-            files = _entries(f["files"], rows, taken)
-            taken += len(files)
-            folders[name] = _Folder(files, subdirs, Tally.load(f["tally"]))
-        _need(taken == len(rows))
-        return folders, keep
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        warnings.append(f"{root.shown(cache)}: damaged cache ignored ({_short(exc)}); rebuilding it")
-        return {}, 0
-
-
-def _need(ok: bool) -> None:
-    if not ok:
-        raise ValueError("unexpected content")
-
-
-def _items(value: Any) -> list[tuple[str, Any]]:
-    _need(isinstance(value, dict))
-    return list(value.items())
-
-
-def _entries(value: Any, rows: list[str], first: int) -> dict[str, Entry]:
-    """A folder's cached entries, checked, with their JSON rows from `rows[first:]`. The
-    CSV rows are spliced into report.csv as they are: each must be one record. (One loop
-    without calls: a no-op run of 10,000 files reads 10,000 of these.)"""
-    _need(type(value) is list and first + len(value) <= len(rows))
-    out = {}
-    for k, e in enumerate(value, first):
-        if not (type(e) is list and len(e) == 4):
-            raise ValueError("unexpected content")
-        name, mtime, size, cs = e
-        if not (type(name) is str and type(mtime) is int and type(size) is int and type(cs) is str
-                and name not in out and _one_record(cs)):
-            raise ValueError("unexpected content")
-        out[name] = Entry(mtime, size, rows[k], cs)
-    return out
-
-
-def _one_record(text: str) -> bool:
-    """One CSV record of report.csv's columns, ending in a line break: a cached row that
-    is anything else would add or swallow rows of report.csv."""
-    if '"' not in text:  # nothing quoted (most rows): commas and line breaks are separators
-        return text.count(",") == len(CSV_FIELDS) - 1 and text.count("\n") == 1 and text[-1:] == "\n"
-    try:
-        records = list(csv.reader(io.StringIO(text)))
-    except csv.Error:
-        return False
-    return len(records) == 1 and len(records[0]) == len(CSV_FIELDS) and text[-1:] == "\n"
-
-
-def _unchanged(listing: list[tuple[str, os.stat_result]], before: _Folder, want: dict, started: float) -> bool:
+def _unchanged(listing: list[tuple[str, os.stat_result]], before: Folder, want: dict, started: float) -> bool:
     """The folder holds exactly the sidecars (same names, times and sizes) and subfolders
     it held when cached, all of them wanted, and no leftover to sweep: its cached rows
     and tally stand. One stat per sidecar: an edit in place is seen too."""
