@@ -163,6 +163,11 @@ def test_formats_from_the_command_line(tmp_path: Path) -> None:
     assert batch(repo, "--fail-on", "warning").returncode == (1 if report(repo)["totals"]["warnings"] else 0)
     assert batch(repo, "--format", "gitlab", "--format-output", "-", "--export-report", "-").returncode == 2
     assert batch(repo, "--format-output", "x.json").returncode == 2  # no --format to write
+    source = (repo / "lectures/good.srt").read_bytes()
+    for target in ("lectures/good.srt", "build/junit.xml"):  # a source; the output folder
+        run = batch(repo, "--format", "junit", "--format-output", target)
+        assert run.returncode == 2 and "will not write the junit output there" in run.stderr
+    assert (repo / "lectures/good.srt").read_bytes() == source
     summary_file = tmp_path / "summary.md"
     env_run = batch(repo, "--format", "auto", "-q")  # not under a CI: text, nothing on stdout
     assert env_run.returncode == 0 and env_run.stdout == ""

@@ -118,6 +118,7 @@ def make_build(opts: BatchOptions) -> Build:
         progress_interval_s=opts.progress_interval_s, max_memory_mb=opts.max_memory_mb,
         progress=opts.progress, color=opts.color, verbosity=opts.verbosity)
     build.check_export()
+    build.check_export(opts.format_output, f"the {opts.format} output", "--format-output")
     return build
 
 

@@ -101,18 +101,18 @@ class Build:
     def shown(self, path: str) -> str:
         return shown(self.where, path, self.cwd)
 
-    def check_export(self) -> None:
-        """UsageError if `export_report` names a file the build reads or writes: a source
-        (or a name the patterns would take for one), srtbuild.yaml, a glossary, or
-        anything in the output folder (outputs, sidecars, the state). Writing the report
-        there would destroy it."""
-        target = self.options.export_report
+    def check_export(self, target: str | None = None, what: str = "the report", option: str = "export_report") -> None:
+        """UsageError if `target` (default: `export_report`) names a file the build reads
+        or writes: a source (or a name the patterns would take for one), srtbuild.yaml, a
+        glossary, or anything in the output folder (outputs, sidecars, the state). Writing
+        `what` there would destroy it."""
+        target = self.options.export_report if target is None else target
         if not target or target == "-":
             return
         real = os.path.realpath(target)
         if os.path.isdir(real):
-            raise UsageError(f"{escape_name(target)}: will not write the report there: it is a folder; "
-                             "name a file for export_report")
+            raise UsageError(f"{escape_name(target)}: will not write {what} there: it is a folder; "
+                             f"name a file for {option}")
         if os.path.exists(real) and not os.path.isfile(real):
             return  # a pipe, a terminal, /dev/stdout: written to, never replaced
         why = None
@@ -132,8 +132,8 @@ class Build:
                 or real in {os.path.realpath(self.where.absolute(src.source)) for src in self.sources}):
             why = "it is a source, or would be taken for one"
         if why:
-            raise UsageError(f"{escape_name(target)}: will not write the report there: {why}; "
-                             "choose another file for export_report")
+            raise UsageError(f"{escape_name(target)}: will not write {what} there: {why}; "
+                             f"choose another file for {option}")
 
     @property
     def config_file(self) -> str | None:
