@@ -67,7 +67,8 @@ def load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[
         return {}, 0
     try:
         need(len(blob) <= MAX_CACHE_BYTES)
-        first, _, rest = blob.partition(b"\n")
+        cut = blob.find(b"\n")
+        first, rest = (blob, b"") if cut < 0 else (blob[:cut], memoryview(blob)[cut + 1:])  # no copy of the rows
         data = json.loads(first)
         if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA:
             return {}, 0  # an older srtbuild's cache: rebuilt without a word

@@ -19,11 +19,11 @@ from srtbuild.compiled import load
 _c: ModuleType | None = load("srtbuild.reports._rows")
 
 
-def split_rows(data: bytes) -> list[str] | None:
+def split_rows(data: bytes | memoryview) -> list[str] | None:
     """The rows of `data` (UTF-8, one row a line, each line ending in a newline), or None
     when any row is not of the shape above or the bytes are not UTF-8."""
     try:
-        text = data.decode("utf-8")  # strictly: report.json could not hold a lone surrogate
+        text = str(data, "utf-8")  # strictly: report.json could not hold a lone surrogate
     except UnicodeDecodeError:
         return None
     if not (_c.rows_ok(data) if _c is not None else rows_ok_py(text)):
