@@ -444,8 +444,9 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                     val = checker.value((key, name), val, "bool")
                 elif name == "csv_delimiter":
                     val = checker.value((key, name), val, "str")
+                    val = "\t" if val == "tab" else val  # as --csv-delimiter takes it
                     if val not in CSV_DELIMITERS:
-                        checker.fail((key, name), f"expected one of {', '.join(map(repr, CSV_DELIMITERS))}, got {_short(val)}")
+                        checker.fail((key, name), f"expected one of ',', ';', tab or '|', got {_short(val)}")
                 else:
                     val = checker.value((key, name), val, "int")
                     if val < 0:

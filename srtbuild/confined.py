@@ -200,6 +200,17 @@ class OutputRoot:
         finally:
             os.close(fd)
 
+    def link(self, rel: str, new: str) -> None:
+        """Give the regular file `rel` the second name `new` (a hard link: no byte copied),
+        making `new`'s folders. OSError where links cannot be made (another file system
+        kind, a link or no file at `rel`); the caller copies instead."""
+        src, dst = _parts(rel), _parts(new)
+        with self.folder("/".join(dst[:-1]), create=True) as dst_fd, self.folder("/".join(src[:-1])) as src_fd:
+            if src_fd is None or dst_fd is None:
+                os.link(self._plain(src), self._plain(dst), follow_symlinks=False)
+            else:
+                os.link(src[-1], dst[-1], src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+
     def _remove(self, parts: list[str], op) -> None:
         """`op` (os.unlink or os.rmdir) on the last name, relative to its folder."""
         with self.folder("/".join(parts[:-1])) as fd:

@@ -71,7 +71,7 @@ def _golden(name: str, text: str) -> None:
 
 @pytest.mark.parametrize("fmt, name", [("github", "github.txt"), ("gitlab", "gitlab.json"), ("junit", "junit.xml")])
 def test_each_format_matches_its_golden_file(fmt: str, name: str) -> None:
-    _golden(name, ci.render(fmt, _report(), "/repo", warnings=True))
+    _golden(name, ci.render(fmt, _report(), "/repo", warnings=True, env={}))
 
 
 def test_csv_and_html_match_their_golden_files() -> None:
@@ -92,7 +92,7 @@ def test_markdown_summary_matches_its_golden_file() -> None:
 
 
 def test_github_commands_escape_what_github_reads_as_syntax() -> None:
-    out = ci.render("github", _report(), "/repo", warnings=False)
+    out = ci.render("github", _report(), "/repo", warnings=False, env={})
     (line,) = [x for x in out.splitlines() if x.startswith("::error")]
     props, _, message = line[len("::error "):].partition("::")
     # Properties are split at `,` and `:`: the path's own are escaped, so exactly 3 remain.
@@ -105,13 +105,25 @@ def test_github_commands_escape_what_github_reads_as_syntax() -> None:
 def test_github_shows_ten_of_a_kind_then_counts_the_rest() -> None:
     rep = _report()
     rep["files"] = [_row(f"f{i:02d}.srt") for i in range(25)]
-    out = ci.render("github", rep, "/repo", warnings=True)
+    out = ci.render("github", rep, "/repo", warnings=True, env={})
     assert out.count("::warning ") == ci.GITHUB_SHOWN
     assert "::notice title=srtbuild::15 more warnings not shown" in out
 
 
+def test_paths_are_from_the_checkout_and_name_the_file_on_disk() -> None:
+    rep = _report()
+    rep["run"].update(input="/ws/courses/physics/lectures", config="/ws/courses/physics/srtbuild.yaml")
+    rep["files"] = [_row("a%3Db.srt")]  # the report shows `a=b.srt` escaped
+    issues = json.loads(ci.render("gitlab", rep, "/elsewhere", warnings=True, env={"CI_PROJECT_DIR": "/ws"}))
+    assert "courses/physics/lectures/a=b.srt" in {i["location"]["path"] for i in issues}
+    out = ci.render("github", rep, "/elsewhere", warnings=True, env={"GITHUB_WORKSPACE": "/ws"})
+    assert "file=courses/physics/lectures/a=b.srt," in out
+    # Without a CI checkout: from the folder of srtbuild.yaml.
+    assert "file=lectures/a=b.srt," in ci.render("github", rep, "/elsewhere", warnings=True, env={})
+
+
 def test_junit_is_xml_with_a_case_per_file_and_the_failure_on_its_line() -> None:
-    root = ET.fromstring(ci.render("junit", _report(), "/repo", warnings=True).encode("utf-8"))
+    root = ET.fromstring(ci.render("junit", _report(), "/repo", warnings=True, env={}).encode("utf-8"))
     suite = root.find("testsuite")
     cases = suite.findall("testcase")
     assert len(cases) == 4 and suite.get("failures") == "1" and suite.get("skipped") == "1"
@@ -122,13 +134,13 @@ def test_junit_is_xml_with_a_case_per_file_and_the_failure_on_its_line() -> None
 
 
 def test_gitlab_issues_follow_the_code_quality_schema() -> None:
-    issues = json.loads(ci.render("gitlab", _report(), "/repo", warnings=True))
+    issues = json.loads(ci.render("gitlab", _report(), "/repo", warnings=True, env={}))
     assert issues and all(set(i) == {"description", "check_name", "fingerprint", "severity", "location"}
                           for i in issues)
     assert len({i["fingerprint"] for i in issues}) == len(issues)
     assert {i["severity"] for i in issues} == {"major", "minor"}
     assert all(i["location"]["path"].startswith("lectures/") and i["location"]["lines"]["begin"] >= 1 for i in issues)
-    assert json.loads(ci.render("gitlab", _report(), "/repo", warnings=True)) == issues  # stable fingerprints
+    assert json.loads(ci.render("gitlab", _report(), "/repo", warnings=True, env={})) == issues  # stable fingerprints
 
 
 def test_markdown_keeps_pipes_and_html_as_text() -> None:

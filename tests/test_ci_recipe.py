@@ -30,9 +30,10 @@ def _job(repo: Path, runs: list[str], summary: Path) -> list[subprocess.Complete
     """The steps until one fails, as a job does."""
     bin_dir = repo.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
-    shim = bin_dir / "srtbuild"
-    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m srtbuild \"$@\"\n")
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    for name, command in (("srtbuild", f"{sys.executable} -m srtbuild"), ("python", sys.executable)):
+        shim = bin_dir / name
+        shim.write_text(f"#!/bin/sh\nexec {command} \"$@\"\n")
+        shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     env = {**ENV, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTIONS": "true",
            "GITHUB_STEP_SUMMARY": str(summary)}
     done = []
@@ -70,6 +71,13 @@ def test_the_readme_recipe_builds_annotates_and_fails_when_quality_drops(tmp_pat
     second = _job(repo, runs, summary)
     batch = next(r for r, c in zip(second, runs) if "srtbuild batch" in c)
     assert batch.returncode == 0 and "1 processed, 3 up to date" in batch.stderr, batch.stderr
-    assert second[-1] is not batch and second[-1].returncode == 1  # the comparison step
+    assert len(second) == len(runs) and second[-1].returncode == 1  # the last step, the comparison, fails
     assert "quality regressed" in second[-1].stderr
+
+    # A push that breaks a lecture: the build goes on (its cache is saved), the gate fails.
+    (repo / "subtitles/course/lecture3.srt").write_text("not a subtitle\n", encoding="utf-8")
+    third = _job(repo, runs, summary)
+    batch = next(r for r, c in zip(third, runs) if "srtbuild batch" in c)
+    assert batch.returncode == 0 and "::error file=subtitles/course/lecture3.srt" in batch.stdout
+    assert third[-1] is not batch and third[-1].returncode == 1 and "previous-report" not in runs[len(third) - 1]
     assert "Since the previous report" in summary.read_text(encoding="utf-8")

@@ -148,26 +148,30 @@ def test_a_pickled_cache_is_never_loaded(built: Path, tmp_path: Path) -> None:
     assert batch(built).stderr.count("damaged") == 0  # rebuilt, as JSON
 
 
-# A cache's first line, sound but for `subdirs` (given as JSON text), for one sidecar.
-_HEAD = ('{"schema":"' + CACHE_SCHEMA + '","keep":10,"folders":{"":{"subdirs":%s,"files":[["a.srt.json",1,2,'
-         + json.dumps("," * (len(CSV_FIELDS) - 1) + "\n") + ']],'
-         '"tally":' + json.dumps(Tally().dump()) + '}}}\n').encode()
+def _cache(rows: bytes, subdirs: str = "[]", briefs: bytes | None = None) -> bytes:
+    """A cache for one sidecar, sound but for what is given: its `subdirs` (JSON text),
+    its rows section and its briefs (one "null" a row by default)."""
+    head = ('{"schema":"' + CACHE_SCHEMA + f'","keep":10,"rows_bytes":{len(rows)},"folders":{{"":{{"subdirs":{subdirs},'
+            '"files":[["a.srt.json",1,2,' + json.dumps("," * (len(CSV_FIELDS) - 1) + "\n") + ']],'
+            '"tally":' + json.dumps(Tally().dump()) + '}}}\n')
+    return head.encode() + rows + (b"null\n" * rows.count(b"\n") if briefs is None else briefs)
 
 
 def test_a_sound_cache_of_that_shape_is_read_without_a_word(built: Path) -> None:
     # The damaged caches below differ from this one only where they are damaged.
     assert batch(built).returncode == 0
-    (built / "build/.srtbuild/sidecars.cache").write_bytes(_HEAD % b"[]" + b'{"path":"a"}\n')
+    (built / "build/.srtbuild/sidecars.cache").write_bytes(_cache(b'{"path":"a"}\n'))
     run = batch(built)
     assert run.returncode == 0 and "cache" not in run.stderr, run.stderr
     assert report(built)["totals"]["files"] == 3
 
 
 @pytest.mark.parametrize("damage", [
-    _HEAD % b'"x"' + b'{"path":"a"}\n',
-    _HEAD % b"[]" + b'{"path":"a"}]}{\n',  # a row that would close the list
-    _HEAD % b"[]" + b'{"path":"a"}\n{"path":"b"}\n',  # more rows than files
-    _HEAD % b"[]" + b'{"path":"a"}',  # cut short
+    _cache(b'{"path":"a"}\n', subdirs='"x"'),
+    _cache(b'{"path":"a"}]}{\n'),  # a row that would close the list
+    _cache(b'{"path":"a"}\n{"path":"b"}\n'),  # more rows than files
+    _cache(b'{"path":"a"}', briefs=b"null\n"),  # cut short
+    _cache(b'{"path":"a"}\n', briefs=b""),  # a brief short
     b"\x00\x01 not json",
 ])
 def test_a_damaged_cache_is_ignored_with_a_warning(built: Path, damage: bytes) -> None:

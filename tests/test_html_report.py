@@ -18,6 +18,7 @@ import pytest
 
 from srtbuild.reports.compare import compare
 from srtbuild.reports.html import html_report
+from srtbuild.reports.rows import MAX_FINDINGS
 
 # What a hostile file name or message may hold. The first two would leave a trace in the
 # page if they ran (a browser test looks for it); the rest are to come out as written.
@@ -247,7 +248,7 @@ def big(n: int) -> dict:
             after=40 + i % 60, processing_time_s=0.002 + (i % 97) / 1000, corrections_by_rule=rules,
             checks_after=checks, warnings=12,
             findings=[{"line": 4 * k + 1, "source": "reading_speed",
-                       "message": f"{21 + (i + k) % 9}.{k} characters a second (max 20)"} for k in range(5)])
+                       "message": f"{21 + (i + k) % 9}.{k} characters a second (max 20)"} for k in range(MAX_FINDINGS)])
         for i in range(n)
     ]
     return report

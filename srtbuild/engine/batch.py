@@ -263,9 +263,13 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             from srtbuild.reports.ci import pick_format
 
             fmt = pick_format(opts.format)
+            if fmt == "text" and opts.format_output:
+                _say(build, "srtbuild: --format auto: not under GitHub Actions or GitLab CI, so nothing is "
+                            f"written to {opts.format_output}", "warning")
         if fmt != "text":
             ci = ci_text(root.path, fmt, build.cwd, opts.annotate == "warnings",
-                         os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None)
+                         os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None,
+                         lambda w: _say(build, f"srtbuild: warning: {w}", "warning"))
     finally:
         end_children(already)
         if adopting:

@@ -77,16 +77,17 @@ def run_doit(build: Build, selected: list[Source], force: bool, workload: Worklo
     """doit's exit code for running the process tasks of `selected` (the pre-flight's
     `workload`), then the report. Raises WorkerLost if a worker process of a parallel run
     was killed."""
-    parallel = build.parallel
-    args = ["run"]
-    if parallel > 1 and len(selected) > 1:
-        args += ["-n", str(min(parallel, len(selected))), "-P", "process"]
+    # No more workers than files, and none for one file: doit then runs it in this process
+    # (its helper process still isolates it), with no worker to start. (-n 0 is doit's
+    # serial runner; without it DOIT_CONFIG's num_process would start workers anyway.)
+    workers = min(build.parallel, len(selected))
+    args = ["run", "-n", str(workers), "-P", "process"] if workers > 1 else ["run", "-n", "0"]
     if force:
         args.append("--always-execute")
     args += [PROCESS, "report"] if selected else ["report"]
     doit = DoitMain(_Loader(build, selected, workload), config_filenames=(),
                     extra_config={"BACKEND": {"srtbuild": "srtbuild.engine.state:StateDB"}})
-    watch = WorkerWatch(_interrupt_main) if "-n" in args and hasattr(os, "waitid") else None
+    watch = WorkerWatch(_interrupt_main) if workers > 1 and hasattr(os, "waitid") else None
     previous = signal.signal(signal.SIGUSR1, _raise_lost) if watch else None
     if watch:
         watch.start()

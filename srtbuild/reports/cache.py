@@ -26,7 +26,7 @@ from srtbuild.reports.rows import CSV_FIELDS, ROW_FIELDS, Entry, Tally, need
 
 # The cache holds rows made with these fields and columns: a change of them (a rule added,
 # say) is a cache of another schema, rebuilt without a word.
-CACHE_SCHEMA = "srtbuild.sidecars/6:" + hashlib.sha256("\0".join(ROW_FIELDS + CSV_FIELDS).encode()).hexdigest()[:12]
+CACHE_SCHEMA = "srtbuild.sidecars/7:" + hashlib.sha256("\0".join(ROW_FIELDS + CSV_FIELDS).encode()).hexdigest()[:12]
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # about 250,000 files; a larger one was not made by srtbuild
 
 
@@ -52,9 +52,11 @@ def dump_cache(folders: dict[str, Folder], keep: int) -> bytes:
             for name, f in folders.items()
         },
     }
-    rows = "".join(e.json + "\n" for f in folders.values() for e in f.files.values())
+    rows = "".join(e.json + "\n" for f in folders.values() for e in f.files.values()).encode("utf-8")
+    briefs = "".join(e.brief + "\n" for f in folders.values() for e in f.files.values()).encode("utf-8")
+    head["rows_bytes"] = len(rows)
     # ASCII: folder names may hold bytes that are not UTF-8 (kept by Python as surrogates).
-    return json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n" + rows.encode("utf-8")
+    return b"".join((json.dumps(head, separators=(",", ":")).encode("ascii"), b"\n", rows, briefs))
 
 
 def load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[str, Folder], int]:
@@ -74,15 +76,20 @@ def load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[
             return {}, 0  # an older srtbuild's cache: rebuilt without a word
         keep = data["keep"]
         need(isinstance(keep, int) and keep > 0)
-        rows = split_rows(rest)
+        size = data["rows_bytes"]
+        need(type(size) is int and 0 <= size <= len(rest))
+        rows = split_rows(rest[:size])
         need(rows is not None)
+        # The briefs of report.html: decoded and checked when a page is made (srtbuild.reports.html).
+        briefs = str(rest[size:], "utf-8").split("\n")
+        need(len(briefs) == len(rows) + 1 and briefs[-1] == "")
         folders = {}
         taken = 0
         for name, f in _items(data["folders"]):
             need(isinstance(f, dict))
             subdirs = f["subdirs"]
             need(isinstance(subdirs, list) and all(isinstance(d, str) for d in subdirs))
-            files = _entries(f["files"], rows, taken)
+            files = _entries(f["files"], rows, briefs, taken)
             taken += len(files)
             folders[name] = Folder(files, subdirs, Tally.load(f["tally"]))
         need(taken == len(rows))
@@ -97,7 +104,7 @@ def _items(value: Any) -> list[tuple[str, Any]]:
     return list(value.items())
 
 
-def _entries(value: Any, rows: list[str], first: int) -> dict[str, Entry]:
+def _entries(value: Any, rows: list[str], briefs: list[str], first: int) -> dict[str, Entry]:
     """A folder's cached entries, checked, with their JSON rows from `rows[first:]`. The
     CSV rows are spliced into report.csv as they are: each must be one record. (One loop
     without calls: a no-op run of 10,000 files reads 10,000 of these.)"""
@@ -110,7 +117,7 @@ def _entries(value: Any, rows: list[str], first: int) -> dict[str, Entry]:
         if not (type(name) is str and type(mtime) is int and type(size) is int and type(cs) is str
                 and name not in out and _one_record(cs)):
             raise ValueError("unexpected content")
-        out[name] = Entry(mtime, size, rows[k], cs)
+        out[name] = Entry(mtime, size, rows[k], cs, briefs[k])
     return out
 
 

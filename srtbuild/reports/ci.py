@@ -13,7 +13,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
+
+from srtbuild.names import unescape_name
 
 # GitHub shows 10 annotations of each kind a step; more are dropped without a word.
 GITHUB_SHOWN = 10
@@ -38,27 +41,47 @@ def pick_format(fmt: str, env: dict[str, str] | os._Environ = os.environ) -> str
     return "text"
 
 
-def repo_prefix(report: dict, cwd: str) -> str:
-    """The input folder as seen from the repository root ("" when they are the same)."""
+def repo_prefix(report: dict, cwd: str, env: Mapping[str, str] = os.environ) -> str:
+    """The input folder as seen from the repository root ("" when they are the same): the
+    checkout CI names (GITHUB_WORKSPACE, CI_PROJECT_DIR) when the input is in it, else the
+    folder of the srtbuild.yaml in use, else the current folder."""
     run = report.get("run", {})
+    source = os.path.abspath(_real(run.get("input") or cwd))
     config = run.get("config")
-    root = os.path.dirname(config) if config else cwd
-    rel = os.path.relpath(run.get("input") or cwd, root).replace(os.sep, "/")
+    roots = [env.get("GITHUB_WORKSPACE"), env.get("CI_PROJECT_DIR"),
+             os.path.dirname(_real(config)) if config else None, cwd]
+    root = next(os.path.abspath(r) for r in roots if r and (r == cwd or _within(source, os.path.abspath(r))))
+    rel = os.path.relpath(source, root).replace(os.sep, "/")
     return "" if rel == "." else rel + "/"
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _real(shown: str) -> str:
+    """A name as the reports show it (srtbuild.names.escape_name) as it is on disk, so that
+    an annotation lands on the file; as shown when it is no text (bytes that are not UTF-8)."""
+    real = unescape_name(shown)
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown
+    return real
 
 
 def findings(report: dict, prefix: str, warnings: bool) -> list[Finding]:
     """Every failure of `report`, then (with `warnings`) every file's findings."""
-    out = [Finding(prefix + e["path"], e.get("line"), "error", "failed", e.get("message") or "failed")
+    out = [Finding(prefix + _real(e["path"]), e.get("line"), "error", "failed", e.get("message") or "failed")
            for e in report.get("errors", [])]
     for row in report.get("files", []):
         if row.get("status") == "pending":
-            out.append(Finding(prefix + row["path"], None, "error", "failed",
+            out.append(Finding(prefix + _real(row["path"]), None, "error", "failed",
                                "no result: the run stopped before this file was built"))
     if warnings:
         for row in report.get("files", []):
             for f in row.get("findings") or []:
-                out.append(Finding(prefix + row["path"], f.get("line"), "warning", str(f.get("source")),
+                out.append(Finding(prefix + _real(row["path"]), f.get("line"), "warning", str(f.get("source")),
                                    str(f.get("message"))))
     return out
 
@@ -89,7 +112,8 @@ def github(found: list[Finding], report: dict) -> str:
     if left:
         counts = " and ".join(f"{n:,} more {kind}{'s' if n != 1 else ''}" for kind, n in sorted(left.items()))
         lines.append(f"::notice title=srtbuild::{_data(counts)} not shown as annotations (GitHub shows "
-                     f"{GITHUB_SHOWN} of each kind a step): see the step summary and report.csv")
+                     f"{GITHUB_SHOWN} of each kind a step; the report lists each file's first warnings, its "
+                     "sidecar all of them): see the step summary and report.html")
     totals = report.get("totals", {})
     if not found:
         lines.append(f"::notice title=srtbuild::{totals.get('files', 0):,} files, none failed")
@@ -148,7 +172,7 @@ def junit(found: list[Finding], report: dict, prefix: str) -> str:
             f'skipped="{skipped}" time="{total_time:.3f}" timestamp={_attr(str(run.get("finished", "")))}>')
     cases = []
     for row in rows:
-        path = prefix + row["path"]
+        path = prefix + _real(row["path"])
         folder, _, name = path.rpartition("/")
         case = (f'<testcase classname={_attr(folder or "srtbuild")} name={_attr(name)} '
                 f'time="{(row.get("processing_time_s") or 0):.3f}"')
@@ -177,9 +201,9 @@ def junit(found: list[Finding], report: dict, prefix: str) -> str:
                       "</testsuites>"]) + "\n"
 
 
-def render(fmt: str, report: dict, cwd: str, warnings: bool) -> str:
+def render(fmt: str, report: dict, cwd: str, warnings: bool, env: Mapping[str, str] = os.environ) -> str:
     """`fmt` (github, gitlab or junit) made from `report` (with its `files` rows)."""
-    prefix = repo_prefix(report, cwd)
+    prefix = repo_prefix(report, cwd, env)
     found = findings(report, prefix, warnings)
     if fmt == "github":
         return github(found, report)

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import TextIO
 
 from srtbuild.confined import OutputRoot, write_atomic
@@ -26,10 +27,12 @@ def export_text(out_root: str | Path, fmt: str, options: dict) -> str:
     return render(json.loads(text), fmt, options["worst_files"], root, options["csv_delimiter"], options["csv_bom"])
 
 
-def ci_text(out_root: str | Path, fmt: str, cwd: str, warnings: bool, step_summary: str | None = None) -> str:
+def ci_text(out_root: str | Path, fmt: str, cwd: str, warnings: bool, step_summary: str | None = None,
+            warn: Callable[[str], None] = print) -> str:
     """The report of `out_root` as CI format `fmt` (github, gitlab, junit). With
     `step_summary` (the file GITHUB_STEP_SUMMARY names), the Markdown summary is appended
-    to it, as GitHub asks of a step."""
+    to it, as GitHub asks of a step; `warn` hears if it cannot be (the annotations are
+    made all the same)."""
     from srtbuild.reports import ci
     from srtbuild.reports.markdown import summary
 
@@ -41,8 +44,7 @@ def ci_text(out_root: str | Path, fmt: str, cwd: str, warnings: bool, step_summa
             with open(step_summary, "a", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise UsageError(f"GITHUB_STEP_SUMMARY={step_summary}: cannot append the summary: "
-                             f"{exc.strerror or exc}") from None
+            warn(f"GITHUB_STEP_SUMMARY={step_summary}: cannot append the summary: {exc.strerror or exc}")
     return ci.render(fmt, report, cwd, warnings)
 
 

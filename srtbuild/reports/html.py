@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from srtbuild.reports import charts
+from srtbuild.reports.rows import brief
 
 # The page's style and script, files of the package (page.js: ASCII only, its hash is the
 # Content-Security-Policy's; every text goes in by textContent).
@@ -62,33 +63,19 @@ def _num(x: object) -> float | None:
     return None
 
 
-def _ranked(x: object) -> list[tuple[str, float]]:
-    counts = [(str(k), n) for k, v in (x.items() if isinstance(x, dict) else ()) if (n := _num(v))]
-    return sorted((kv for kv in counts if kv[1] > 0), key=lambda kv: (-kv[1], kv[0]))
+def _from_brief(b: list) -> Row:
+    return Row(b[0], b[1], b[2], b[3], b[4], b[5], list(zip(b[6][::2], b[6][1::2])), b[7],
+               list(zip(b[8][::2], b[8][1::2])), list(zip(b[9][::3], b[9][1::3], b[9][2::3])), b[10] or 0,
+               (b[11][0], b[11][1]) if b[11] else None, b[12] or 0)
 
 
-def _row(r: dict) -> Row:
-    err = r.get("error")
-    error = None
-    if isinstance(err, dict) or r.get("status") == "failed":
-        err = err if isinstance(err, dict) else {}
-        error = (str(err.get("message") or "unknown error"), _num(err.get("line")))
-    findings = [(_num(f.get("line")), str(f.get("source") or "warning"), str(f.get("message") or ""))
-                for f in (r.get("findings") or []) if isinstance(f, dict)]
-    return Row(str(r.get("path") or "(no path)"), str(r.get("status") or "unknown"), _num(r.get("segments")),
-               _num(r.get("corrections")), _num(r.get("quality_before")), _num(r.get("quality_after")),
-               _ranked(r.get("checks_after")), _num(r.get("processing_time_s")),
-               _ranked(r.get("corrections_by_rule")), findings, _num(r.get("warnings")) or 0, error,
-               _num(r.get("cues_dropped")) or 0)
-
-
-def _order(row: Row) -> tuple:
-    """Failed first, then the worst quality after, then files without a score."""
-    if row.status == "failed":
-        return (0, 0.0, row.path)
-    if row.status in ("pending", "empty"):
-        return (3, 0.0, row.path)
-    return (1, row.after, row.path) if row.after is not None else (2, 0.0, row.path)
+def _order(b: list) -> tuple:
+    """Of a brief: failed first, then the worst quality after, then files without a score."""
+    if b[1] == "failed":
+        return (0, 0.0, b[0])
+    if b[1] in ("pending", "empty"):
+        return (3, 0.0, b[0])
+    return (1, b[5], b[0]) if b[5] is not None else (2, 0.0, b[0])
 
 
 # Formats; the script has a twin of each for the rows it builds.
@@ -154,21 +141,9 @@ def _tr(row: Row) -> str:
             f'<td class="n" data-v="{_v(row.time)}">{_secs(row.time)}</td></tr>')
 
 
-def _island(rows: list[Row]) -> str:
-    """The rows not rendered, as compact arrays. Names and messages repeat across files,
-    so each is stored once in `strings` and referred to by its index."""
-    strings: dict[str, int] = {}
-
-    def s(text: str) -> int:
-        return strings.setdefault(text, len(strings))
-
-    def flat(pairs: list[tuple[str, float]]) -> list:
-        return [y for k, n in pairs for y in (s(k), n)]
-
-    data = [[r.path, s(r.status), r.segments, r.corrections, r.before, r.after, flat(r.checks), r.time, flat(r.rules),
-             [y for line, src, msg in r.findings for y in (line, s(src), s(msg))], r.warnings,
-             [s(r.error[0]), r.error[1]] if r.error else None, r.dropped] for r in rows]
-    text = json.dumps({"strings": list(strings), "rows": data}, ensure_ascii=False, separators=(",", ":"))
+def _island(texts: list[str]) -> str:
+    """The rows not rendered: the JSON texts of their briefs (srtbuild.reports.rows.brief)."""
+    text = '{"rows":[' + ",".join(texts) + "]}"
     # JSON strings may carry these as escapes; then nothing in the island can close its element.
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
@@ -186,14 +161,14 @@ def _plain(x: object) -> str:
     return DASH if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
 
 
-def _head(report: dict, rows: list[Row]) -> str:
+def _head(report: dict, rows: list[list]) -> str:
     run, t = _dict(report.get("run")), _dict(report.get("totals"))
 
     def n(key: str, fallback: float | None = None) -> float | None:
         v = _num(t.get(key))
         return fallback if v is None else v
 
-    failed = n("failed", sum(r.status == "failed" for r in rows))
+    failed = n("failed", sum(b[1] == "failed" for b in rows))
     others = [f"{_int(n(k))} {k}" for k in ("empty", "pending") if n(k)]
     cards = [
         ("files", _int(n("files", len(rows))), DOT.join(others) or f"{_int(n('segments'))} segments", ""),
@@ -285,10 +260,10 @@ def _comparison(diff: dict | None) -> str:
             + "</section>")
 
 
-def _problems(report: dict, rows: list[Row]) -> str:
+def _problems(report: dict, rows: list[list]) -> str:
     """What the file rows do not show: folders that could not be listed, cues lost, and
     outputs removed with their sources. Failed files are rows of their own."""
-    paths = {r.path for r in rows}
+    paths = {b[0] for b in rows}
     errors = [e for e in report.get("errors") or [] if isinstance(e, dict) and str(e.get("path")) not in paths]
     lost = sum(_num(x.get("cues_dropped")) or 0 for x in report.get("lost_cues") or [] if isinstance(x, dict))
     removed = [str(p) for p in report.get("removed") or []]
@@ -303,24 +278,25 @@ def _problems(report: dict, rows: list[Row]) -> str:
     return f"<section><h2>Problems</h2>{body}</section>" if body else ""
 
 
-def _charts(report: dict, rows: list[Row]) -> str:
+def _charts(report: dict, rows: list[list]) -> str:
+    """The five charts, from the briefs of all files."""
     by_rule = _dict(_dict(report.get("totals")).get("corrections_by_rule"))
     if not by_rule:  # an old report without the total: add up the rows
-        for r in rows:
-            for k, v in r.rules:
+        for b in rows:
+            for k, v in zip(b[8][::2], b[8][1::2]):
                 by_rule[k] = by_rule.get(k, 0) + v
     checks: dict[str, float] = {}
-    for r in rows:
-        for k, v in r.checks:
+    for b in rows:
+        for k, v in zip(b[6][::2], b[6][1::2]):
             checks[k] = checks.get(k, 0) + v
-    worst = sorted((r for r in rows if r.after is not None), key=lambda r: (r.after, r.path))[:20]
+    worst = sorted(((b[5], b[0], b[4]) for b in rows if b[5] is not None))[:20]
     figures = [
-        ("Quality before and after", charts.quality_histogram([r.before for r in rows if r.before is not None],
-                                                              [r.after for r in rows if r.after is not None])),
-        ("Lowest quality after correction", charts.worst_files([(r.path, r.before, r.after) for r in worst])),
+        ("Quality before and after", charts.quality_histogram([b[4] for b in rows if b[4] is not None],
+                                                              [b[5] for b in rows if b[5] is not None])),
+        ("Lowest quality after correction", charts.worst_files([(path, before, after) for after, path, before in worst])),
         ("Corrections by rule", charts.rule_bars({str(k): v for k, v in by_rule.items() if _num(v)})),
         ("Checks still failing after correction", charts.failing_checks(checks)),
-        ("Processing time per file", charts.time_histogram([r.time for r in rows if r.time is not None])),
+        ("Processing time per file", charts.time_histogram([b[7] for b in rows if b[7] is not None])),
     ]
     return ('<section><h2>Charts</h2><div class="charts">'
             + "".join(f'<figure class="box{" tall" if i == 1 else ""}"><figcaption>{_e(cap)}</figcaption>'
@@ -332,8 +308,13 @@ COLUMNS = (("path", ""), ("status", ""), ("segments", "n"), ("corrections", "n")
            ("quality before \u2192 after", "n"), ("checks failing after", ""), ("time", "n"))
 
 
-def _files(rows: list[Row], detailed: int) -> str:
-    shown, rest = rows[:detailed], rows[detailed:]
+def _files(rows: list[list], texts: list[str] | None, detailed: int) -> str:
+    """The files' table: the first `detailed` rows (`rows`: briefs, in the page's order)
+    as HTML, the rest as the data island (`texts`: the briefs' JSON, when the cache has
+    it)."""
+    shown = [_from_brief(b) for b in rows[:detailed]]
+    rest = texts[detailed:] if texts is not None else \
+        [json.dumps(b, ensure_ascii=False, separators=(",", ":")) for b in rows[detailed:]]
     head = "".join(f'<th class="{cls}">{_e(name)}</th>' for name, cls in COLUMNS)
     lead = ("No files in this report." if not rows else
             f"{len(rows):,} file{'s' if len(rows) != 1 else ''}: failed first, then by quality after correction, "
@@ -351,11 +332,19 @@ def _files(rows: list[Row], detailed: int) -> str:
             f'<script type="application/json" id="rows">{_island(rest)}</script>')
 
 
-def html_report(report: dict, comparison: dict | None = None, detailed: int = 500) -> str:
+def html_report(report: dict, comparison: dict | None = None, detailed: int = 500,
+                briefs: list[list] | None = None, texts: list[str] | None = None) -> str:
     """report.html for a parsed report.json, with `comparison` (compare(previous, report))
     when there is an earlier run. The first `detailed` rows are HTML; the rest are data
-    the page's script renders on demand, which keeps 10,000 files to a few megabytes."""
-    rows = sorted((_row(r) for r in report.get("files") or [] if isinstance(r, dict)), key=_order)
+    the page's script renders on demand, which keeps 10,000 files to a few megabytes.
+    `briefs`, the rows' briefs (srtbuild.reports.rows.parse_briefs of the cache's
+    `texts`), stand for `report["files"]`: then no row is decoded."""
+    if briefs is None:
+        briefs = [brief(r) for r in report.get("files") or [] if isinstance(r, dict)]
+        texts = None
+    order = sorted(range(len(briefs)), key=lambda i: _order(briefs[i]))
+    rows = [briefs[i] for i in order]
+    texts = [texts[i] for i in order] if texts is not None else None
     run = _dict(report.get("run"))
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
@@ -366,7 +355,7 @@ def html_report(report: dict, comparison: dict | None = None, detailed: int = 50
             f'<title>srtbuild report: {_e(run.get("input") or "")}</title>'
             f"<style>{CSS}{charts.CHART_CSS}</style></head>\n"
             f"<body>{_head(report, rows)}{_comparison(comparison)}{_problems(report, rows)}{_charts(report, rows)}"
-            f"{_files(rows, max(detailed, 0))}</main>"
+            f"{_files(rows, texts, max(detailed, 0))}</main>"
             f'<footer class="muted">srtbuild {_e(run.get("srtbuild_version") or "?")}, schema '
             f'{_e(report.get("schema") or "?")}. This page loads nothing from the network.</footer>'
             f"<script>{SCRIPT}</script></body></html>\n")

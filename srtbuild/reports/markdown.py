@@ -18,8 +18,9 @@ def cell(value: Any) -> str:
     if value is None:
         return "-"
     text = str(value)
+    # (`@` as a reference: a path like `@team/x.srt` must not mention anyone in a PR comment.)
     for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("`", "\\`"),
-                      ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+                      ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]"), ("@", "&#64;"), ("~", "\\~")):
         text = text.replace(raw, safe)
     return " ".join(text.split())  # a line break would end the row
 

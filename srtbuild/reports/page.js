@@ -1,7 +1,7 @@
 "use strict";
 (() => {
   const table = document.getElementById("files"), tbody = table.tBodies[0], heads = table.tHead.rows[0].cells;
-  const data = JSON.parse(document.getElementById("rows").textContent), S = data.strings;
+  const data = JSON.parse(document.getElementById("rows").textContent);
   const PAGE = Number(table.dataset.page) || 500, DASH = "\u2013", KNOWN = ["ok", "failed", "empty", "pending"];
   const $ = (id) => document.getElementById(id);
   const none = (n) => n === null || n === undefined;
@@ -13,7 +13,7 @@
   const num = (v) => (v === undefined || v === "" ? null : Number(v));
   const pairs = (f) => {
     const out = [];
-    for (let i = 0; i < f.length; i += 2) out.push(S[f[i]] + " " + int(f[i + 1]));
+    for (let i = 0; i < f.length; i += 2) out.push(f[i] + " " + int(f[i + 1]));
     return out.join(", ");
   };
   const total = (f) => f.reduce((t, x, i) => (i % 2 ? t + x : t), 0);
@@ -25,19 +25,19 @@
   };
   // A row of the data island, as html.py's _tr writes one.
   const build = (r) => {
-    const status = S[r[1]], failed = status === "failed", f = r[9], more = r[10] - f.length / 3;
+    const status = r[1], failed = status === "failed", f = r[9], more = r[10] - f.length / 3;
     const tr = el("tr", undefined, failed ? "failed" : ""), det = el("details"), ul = el("ul");
     det.open = failed;
     det.append(el("summary", r[0]), ul);
     ul.append(el("li", "corrections: " + (pairs(r[8]) || "none")));
     if (r[11]) {
       const at = r[11][1] === null ? "" : " at line " + Math.round(r[11][1]);
-      ul.append(el("li", "error" + at + ": " + S[r[11][0]], "err"));
+      ul.append(el("li", "error" + at + ": " + r[11][0], "err"));
     }
     if (r[12]) ul.append(el("li", int(r[12]) + " cues dropped (unreadable)"));
     for (let i = 0; i < f.length; i += 3) {
       const at = f[i] === null ? "" : "line " + Math.round(f[i]) + ": ";
-      ul.append(el("li", at + S[f[i + 1]] + ": " + S[f[i + 2]]));
+      ul.append(el("li", at + f[i + 1] + ": " + f[i + 2]));
     }
     if (more > 0) {
       const lead = f.length ? "and " + int(more) + " more" : int(more);
@@ -58,7 +58,7 @@
     return {tr, v: [c[0].querySelector("summary").textContent, c[1].textContent,
       ...[2, 3, 4, 5, 6].map((i) => num(c[i].dataset.v))]};
   });
-  for (const r of data.rows) recs.push({tr: null, r, v: [r[0], S[r[1]], r[2], r[3], r[5], total(r[6]), r[7]]});
+  for (const r of data.rows) recs.push({tr: null, r, v: [r[0], r[1], r[2], r[3], r[5], total(r[6]), r[7]]});
   recs.forEach((x, i) => { x.i = i; x.low = x.v[0].toLowerCase(); });
   const first = tbody.rows.length || PAGE;
   let limit = first, key = -1, dir = 1;

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 import time
 import zlib
@@ -26,7 +27,7 @@ from srtbuild import __version__
 from srtbuild.confined import OutputRoot
 from srtbuild.errors import SrtbuildError
 from srtbuild.names import STATE_DIR, escape_name
-from srtbuild.reports.rows import CSV_FIELDS, Wanted, csv_line
+from srtbuild.reports.rows import CSV_FIELDS, Wanted, csv_line, parse_briefs
 from srtbuild.reports.sidecars import METRICS, Collected, collect, remove_sidecar, walk_sidecars
 
 REPORT_SCHEMA = "srtbuild.report/1"
@@ -224,17 +225,26 @@ def render(report: dict, fmt: str, worst: int = 10, root: OutputRoot | None = No
 
 
 def _archive(root: OutputRoot, keep: int) -> None:
-    """Copy the previous report.json into history/, keeping the newest `keep`."""
+    """Keep the previous report.json in history/ (the newest `keep` of them)."""
     current = f"{STATE_DIR}/report.json"
     st = root.stat(current)
     if keep <= 0 or st is None:
         return
     stamp = datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    kept = f"{STATE_DIR}/{HISTORY}/report-{stamp}.json"
+    if not stat.S_ISREG(st.st_mode):
+        return  # a link, say: nothing of ours to keep
     try:
-        data = root.read(current)
+        # A second name for the file (report.json is then replaced by a new file, not
+        # rewritten): 12 MB at 10,000 files, neither read nor written again.
+        root.link(current, kept)
+    except FileExistsError:
+        pass
     except OSError:
-        return  # not a readable file (a link, say): nothing to keep
-    root.write(f"{STATE_DIR}/{HISTORY}/report-{stamp}.json", data)
+        try:
+            root.write(kept, root.read(current))
+        except OSError:
+            return
     old = sorted(n for n, _ in root.entries(f"{STATE_DIR}/{HISTORY}") if n.startswith("report-") and n.endswith(".json"))
     for name in old[:-keep]:
         root.unlink(f"{STATE_DIR}/{HISTORY}/{name}")
@@ -269,13 +279,40 @@ def write_reports(build: Run, warn: Callable[[str], None] = _print_warning) -> d
                                                     build.csv_bom).encode("utf-8"))
     root.write(f"{STATE_DIR}/summary.txt", summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
     page = _page_digest(report, files)
-    if page != _last(root).get("page") or root.stat(f"{STATE_DIR}/report.html") is None:
-        from srtbuild.reports.html import html_report
-
-        full = {**report, "files": json.loads("[" + ",".join(rows) + "]")}
-        root.write(f"{STATE_DIR}/report.html", html_report(full, comparison(root, report)).encode("utf-8"))
+    last = _last(root)
+    if page != last.get("page") or root.stat(f"{STATE_DIR}/report.html") is None:
+        root.write(f"{STATE_DIR}/report.html", _page(root, report, got, rows, last).encode("utf-8"))
     root.write(f"{STATE_DIR}/{LAST_RUN}", json_text({**report, "page": page}).encode("utf-8"))
     return report
+
+
+def _page(root: OutputRoot, report: dict, got: Collected, rows: list[str], last: dict) -> str:
+    """report.html, from the rows' briefs as the cache keeps them (no row decoded),
+    compared with the collection as the cache held it before this run; from the rows
+    themselves and the newest report in history when either is missing or damaged."""
+    from srtbuild.reports.compare import compare
+    from srtbuild.reports.html import html_report
+
+    texts = [e.brief for e in got.entries]
+    try:
+        briefs = parse_briefs(texts)
+        if got.before is not None and isinstance(last.get("run"), dict) and isinstance(last.get("totals"), dict):
+            # Only the folders that changed differ from the last report: compared, with
+            # the totals of both reports, they say what the whole comparison would.
+            old = _outline(parse_briefs(got.before), last["run"].get("started"), last["totals"])
+            new = _outline(parse_briefs(got.after), report["run"]["started"], report["totals"])
+            return html_report(report, compare(old, new), briefs=briefs, texts=texts)
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+        pass  # a damaged cache (it is rebuilt on the next change): the page from the rows
+    full = {**report, "files": json.loads("[" + ",".join(rows) + "]")}
+    return html_report(full, comparison(root, full))
+
+
+def _outline(briefs: list[list], started: str | None, totals: dict) -> dict:
+    """What `srtbuild compare` reads of a report: its totals and (some of) its files'
+    briefs."""
+    return {"run": {"started": started}, "totals": totals,
+            "files": [{"path": b[0], "status": b[1], "quality_after": b[5]} for b in briefs]}
 
 
 def _page_digest(report: dict, files: bytes) -> str:

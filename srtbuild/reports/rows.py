@@ -45,12 +45,13 @@ STATUSES = ("ok", "failed", "empty")
 
 class Entry(NamedTuple):
     """One sidecar as the reports use it: its row as JSON and as CSV text, ready to be
-    spliced, and the (mtime, size) it was read at."""
+    spliced, its brief for report.html, and the (mtime, size) it was read at."""
 
     mtime_ns: int
     size: int
     json: str
     csv: str
+    brief: str = "null"  # JSON text of brief(row)
 
 
 def make_entry(row: dict, mtime_ns: int = 0, size: int = 0) -> Entry:
@@ -58,7 +59,75 @@ def make_entry(row: dict, mtime_ns: int = 0, size: int = 0) -> Entry:
     form (a lone surrogate, from a sidecar edited by hand): report.json could not hold it."""
     text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
     text.encode("utf-8")
-    return Entry(mtime_ns, size, text, csv_line(row))
+    return Entry(mtime_ns, size, text, csv_line(row), json.dumps(brief(row), ensure_ascii=False, separators=(",", ":")))
+
+
+def brief(row: dict) -> list:
+    """What report.html shows of a row, as one compact list: path, status, segments,
+    corrections, quality before, after, the checks failing after correction and the
+    corrections by rule (each flat: name, count, ... most first), time, the findings
+    (flat: line, source, message, ...), warnings, the error ([message, line] or None),
+    cues dropped. Kept beside each row (srtbuild.reports.cache), so that the page of
+    10,000 files is made without decoding 10,000 rows; the page's script reads the
+    same lists. A row of an older report may lack any field: none is trusted."""
+    get = row.get
+    err = get("error")
+    error = None
+    if isinstance(err, dict) or get("status") == "failed":
+        err = err if isinstance(err, dict) else {}
+        error = [str(err.get("message") or "unknown error"), _figure(err.get("line"))]
+    found = [y for f in (get("findings") or []) if isinstance(f, dict)
+             for y in (_figure(f.get("line")), str(f.get("source") or "warning"), _clip(str(f.get("message") or "")))]
+    return [str(get("path") or "(no path)"), str(get("status") or "unknown"), _figure(get("segments")),
+            _figure(get("corrections")), _figure(get("quality_before")), _figure(get("quality_after")),
+            _ranked(get("checks_after")), _figure(get("processing_time_s")), _ranked(get("corrections_by_rule")),
+            found, _figure(get("warnings")) or 0, error, _figure(get("cues_dropped")) or 0]
+
+
+BRIEF_MESSAGE = 100  # characters of a finding's message in a brief: a page of 10,000 files stays small
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= BRIEF_MESSAGE else text[:BRIEF_MESSAGE - 1] + "\u2026"
+
+
+def parse_briefs(texts: list[str]) -> list[list]:
+    """The lists of the briefs' JSON `texts` (as the cache keeps them); ValueError if one
+    is not a brief srtbuild makes (the cache is a file anyone can edit)."""
+    lists = json.loads("[" + ",".join(texts) + "]", parse_constant=_refuse)
+    if len(lists) != len(texts) or not all(map(_brief_ok, lists)):
+        raise ValueError("a brief that srtbuild did not make")
+    return lists
+
+
+def _brief_ok(b: object) -> bool:
+    """The brief's shape: what the comparison reads is checked here; a damaged pair or
+    finding inside it makes the page fail to render, and then the page is made from the
+    rows instead (srtbuild.reports.report). (Decoded without NaN or infinities, a number
+    is an int or a float.)"""
+    return (type(b) is list and len(b) == 13 and type(b[0]) is str and type(b[1]) is str
+            and type(b[6]) is list and type(b[8]) is list and type(b[9]) is list
+            and (b[2] is None or type(b[2]) in _NUMBERS) and (b[3] is None or type(b[3]) in _NUMBERS)
+            and (b[4] is None or type(b[4]) in _NUMBERS) and (b[5] is None or type(b[5]) in _NUMBERS)
+            and (b[7] is None or type(b[7]) in _NUMBERS) and type(b[10]) in _NUMBERS and type(b[12]) in _NUMBERS)
+
+
+_NUMBERS = frozenset({int, float})
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _figure(x: object) -> int | float | None:
+    """A number, or None: bools, NaN, infinities and text are not."""
+    return x if type(x) is int or (type(x) is float and abs(x) < float("inf")) else None
+
+
+def _ranked(x: object) -> list:
+    """A dict of counts as a flat list, name, count, ...: the positive ones, most first."""
+    counts = [(str(k), n) for k, v in (x.items() if isinstance(x, dict) else ()) if (n := _figure(v))]
+    return [y for kv in sorted((kv for kv in counts if kv[1] > 0), key=lambda kv: (-kv[1], kv[0])) for y in kv]
 
 
 def csv_line(row: dict) -> str:

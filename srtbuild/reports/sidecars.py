@@ -47,6 +47,10 @@ class Collected:
     removed: list[str] = field(default_factory=list)  # sources gone: sidecar and output deleted
     warnings: list[str] = field(default_factory=list)  # e.g. a damaged cache, ignored
     changed: int = 0  # rows processed this run with a new outcome (not the same failure again)
+    # For report.html's comparison: the briefs of the files in the folders that changed,
+    # as the cache held them when the run began (None without a cache) and as they are now.
+    before: list[str] | None = None
+    after: list[str] = field(default_factory=list)
 
 
 class _Scan:
@@ -62,6 +66,7 @@ class _Scan:
         self.removed: list[str] = []
         self.warnings: list[str] = []
         self.changed = False
+        self.rescanned: list[str] = []  # the folders read again: the only ones whose rows changed
         self.changed_rows = 0
         self.processed = Tally()
 
@@ -82,6 +87,7 @@ class _Scan:
             self.fresh[folder] = before  # nothing in it was replaced, added, edited or deleted
         else:
             self.changed = True
+            self.rescanned.append(folder)
             self.fresh[folder] = self._rescan(folder, path, want, before, listing)
         for sub in self.fresh[folder].subdirs:
             self.folder(f"{folder}/{sub}" if folder else sub)
@@ -262,7 +268,14 @@ def collect(root: OutputRoot, sources: list[Wanted], cache: str, keep: int = 10,
     total.errors.sort()
     total.lost.sort()
     scan.removed.sort()
-    return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows)
+    # What changed, for report.html's comparison: every other folder's rows are as the
+    # cache held them. (Without a cache, nothing is known of before: None.)
+    gone = [name for name in folders if name not in scan.fresh]
+    before = [e.brief for name in (*scan.rescanned, *gone) if name in folders for e in folders[name].files.values()] \
+        if folders else None
+    after = [e.brief for name in scan.rescanned for e in scan.fresh[name].files.values()]
+    return Collected(entries, total, pending, scan.removed, warnings + scan.warnings, scan.changed_rows, before,
+                     after)
 
 
 def _unchanged(listing: list[tuple[str, os.stat_result]], before: Folder, want: dict, started: float) -> bool:
