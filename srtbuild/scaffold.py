@@ -66,7 +66,11 @@ pipeline:
 quality: {{max_cps: 20, max_line_length: 42, max_lines: 2}}
 
 # Read only by the report: changing these rebuilds no file.
-report: {{worst_files: 10, history: 20}}
+report:
+  worst_files: 10          # in summary.txt
+  history: 20              # earlier report.json files kept in history/
+  csv_bom: true            # report.csv starts with a byte order mark, for spreadsheets
+  csv_delimiter: ","       # or ";" (what Excel expects in many locales), tab, "|"
 '''
 
 GLOSSARY = '''\

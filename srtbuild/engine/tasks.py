@@ -337,7 +337,7 @@ def process_tasks(build: Build, only: list[Source] | None = None) -> Iterator[di
 def report_task(build: Build, after_process: bool = True, export: bool = True) -> dict:
     state = build.where.state_dir
     return {
-        "doc": "collect every sidecar into report.json, report.csv and summary.txt",
+        "doc": "collect every sidecar into report.json, report.csv, summary.txt and report.html",
         "actions": [(report_action, (build, export))],
         "task_dep": [PROCESS] if after_process else [],
         "uptodate": [False],  # the report always covers the whole collection as it is now
