@@ -71,13 +71,15 @@ def test_the_readme_recipe_builds_annotates_and_fails_when_quality_drops(tmp_pat
     second = _job(repo, runs, summary)
     batch = next(r for r, c in zip(second, runs) if "srtbuild batch" in c)
     assert batch.returncode == 0 and "1 processed, 3 up to date" in batch.stderr, batch.stderr
-    assert len(second) == len(runs) and second[-1].returncode == 1  # the last step, the comparison, fails
-    assert "quality regressed" in second[-1].stderr
+    assert second[-1].returncode == 1 and "quality regressed" in second[-1].stderr  # the comparison fails
+    assert "--fail-on-regression" in runs[len(second) - 1]
+    again = _job(repo, runs, summary)  # run again: the baseline did not move, so it fails again
+    assert len(again) == len(second) and again[-1].returncode == 1
 
     # A push that breaks a lecture: the build goes on (its cache is saved), the gate fails.
     (repo / "subtitles/course/lecture3.srt").write_text("not a subtitle\n", encoding="utf-8")
     third = _job(repo, runs, summary)
     batch = next(r for r, c in zip(third, runs) if "srtbuild batch" in c)
     assert batch.returncode == 0 and "::error file=subtitles/course/lecture3.srt" in batch.stdout
-    assert third[-1] is not batch and third[-1].returncode == 1 and "previous-report" not in runs[len(third) - 1]
+    assert third[-1].returncode == 1 and "['failed'] > 0" in runs[len(third) - 1]  # the gate on failures
     assert "Since the previous report" in summary.read_text(encoding="utf-8")

@@ -85,5 +85,15 @@ def test_report_html_is_made_when_the_collection_changes_and_kept_when_not(tmp_p
     assert again != first and "No earlier report to compare with" not in again  # against the report before
     page.unlink()
     assert batch(repo).returncode == 0 and page.is_file()  # a page deleted by hand comes back
+    (repo / "lectures/course0/lecture000.srt").write_text(BAD, encoding="utf-8")
+    assert batch(repo).returncode == 1
+    told = page.read_text(encoding="utf-8")
+    assert "newly failing (1)" in told
+    stamp = page.stat().st_mtime_ns
+    assert batch(repo).returncode == 1 and page.stat().st_mtime_ns == stamp  # retried, failed the same way: kept
+    (repo / "lectures/course1/lecture001.srt").unlink()
+    assert batch(repo).returncode == 1 and "removed (1)" in page.read_text(encoding="utf-8")
+    stamp = page.stat().st_mtime_ns
+    assert batch(repo).returncode == 1 and page.stat().st_mtime_ns == stamp  # the removal is not news twice
     run = batch(repo, "--export-report", "r.html")
-    assert run.returncode == 0 and (repo / "r.html").read_text(encoding="utf-8").count("<svg") == 5
+    assert run.returncode == 1 and (repo / "r.html").read_text(encoding="utf-8").count("<svg") == 5

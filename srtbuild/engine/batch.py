@@ -264,7 +264,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
 
             fmt = pick_format(opts.format)
             if fmt == "text" and opts.format_output:
-                _say(build, "srtbuild: --format auto: not under GitHub Actions or GitLab CI, so nothing is "
+                _say(build, "srtbuild: warning: --format auto: not under GitHub Actions or GitLab CI, so nothing is "
                             f"written to {opts.format_output}", "warning")
         if fmt != "text":
             ci = ci_text(root.path, fmt, build.cwd, opts.annotate == "warnings",

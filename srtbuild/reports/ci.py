@@ -36,7 +36,7 @@ def pick_format(fmt: str, env: dict[str, str] | os._Environ = os.environ) -> str
         return fmt
     if env.get("GITHUB_ACTIONS") == "true":
         return "github"
-    if env.get("GITLAB_CI"):
+    if env.get("GITLAB_CI") == "true":
         return "gitlab"
     return "text"
 
@@ -48,8 +48,9 @@ def repo_prefix(report: dict, cwd: str, env: Mapping[str, str] = os.environ) -> 
     run = report.get("run", {})
     source = os.path.abspath(_real(run.get("input") or cwd))
     config = run.get("config")
-    roots = [env.get("GITHUB_WORKSPACE"), env.get("CI_PROJECT_DIR"),
-             os.path.dirname(_real(config)) if config else None, cwd]
+    # Resolved as the input is (a checkout reached through a link must still hold it).
+    roots = [os.path.realpath(r) if r else None for r in (env.get("GITHUB_WORKSPACE"), env.get("CI_PROJECT_DIR"))]
+    roots += [os.path.dirname(_real(config)) if config else None, cwd]
     root = next(os.path.abspath(r) for r in roots if r and (r == cwd or _within(source, os.path.abspath(r))))
     rel = os.path.relpath(source, root).replace(os.sep, "/")
     return "" if rel == "." else rel + "/"

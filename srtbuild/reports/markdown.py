@@ -47,7 +47,8 @@ def summary(report: dict, comparison: dict | None = None, worst: int = 10) -> st
     run = report.get("run", {})
     failed = t.get("failed", 0)
     verdict = f"{failed:,} failed" if failed else "none failed"
-    parts = [f"## srtbuild: {t.get('files', 0):,} files, {verdict}",
+    count = t.get("files", 0)
+    parts = [f"## srtbuild: {count:,} file{'' if count == 1 else 's'}, {verdict}",
              f"Quality {_arrow(t.get('quality_before'), t.get('quality_after'))} (0-100, mean over files), "
              f"{t.get('corrections', 0):,} corrections, {t.get('warnings', 0):,} warnings; "
              f"{t.get('processed', 0):,} processed, {t.get('up_to_date', 0):,} up to date "

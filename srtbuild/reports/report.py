@@ -278,9 +278,11 @@ def write_reports(build: Run, warn: Callable[[str], None] = _print_warning) -> d
     root.write(f"{STATE_DIR}/report.csv", csv_text(report, [e.csv for e in got.entries], build.csv_delimiter,
                                                     build.csv_bom).encode("utf-8"))
     root.write(f"{STATE_DIR}/summary.txt", summary_text(report, got.tally.worst[:keep]).encode("utf-8"))
-    page = _page_digest(report, files)
+    page = _page_key(report)
     last = _last(root)
-    if page != last.get("page") or root.stat(f"{STATE_DIR}/report.html") is None:
+    # Made again when the collection changed, as history/ keeps a report then: not on a
+    # run that changed nothing or only retried files that failed the same way again.
+    if got.changed or got.removed or page != last.get("page") or root.stat(f"{STATE_DIR}/report.html") is None:
         root.write(f"{STATE_DIR}/report.html", _page(root, report, got, rows, last).encode("utf-8"))
     root.write(f"{STATE_DIR}/{LAST_RUN}", json_text({**report, "page": page}).encode("utf-8"))
     return report
@@ -315,15 +317,13 @@ def _outline(briefs: list[list], started: str | None, totals: dict) -> dict:
             "files": [{"path": b[0], "status": b[1], "quality_after": b[5]} for b in briefs]}
 
 
-def _page_digest(report: dict, files: bytes) -> str:
-    """What report.html shows of the collection (`files`: its rows as report.json holds
-    them), as a digest. The page is the one report that costs time to make (a tenth of a
-    second at 10,000 files): it is made again only when this changes, not on a run that
-    changed nothing, and then tells of the run that last changed the collection. (CRC-32:
-    a collision would only keep a page, and it reads 12 MB in a few milliseconds.)"""
-    parts = json.dumps([__version__, report["run"]["settings_digest"], report["errors"], report["lost_cues"],
-                        report["removed"]]).encode("utf-8", "surrogatepass")
-    return f"{zlib.crc32(files, zlib.crc32(parts)):08x}-{len(files)}"
+def _page_key(report: dict) -> str:
+    """What report.html shows besides the files' rows, which `collect` says changed or
+    not: srtbuild's version (the page's own form), the settings, the folders that could
+    not be read and the cues lost. The page is the one report that costs time to make
+    (a tenth of a second at 10,000 files)."""
+    parts = json.dumps([__version__, report["run"]["settings_digest"], report["errors"], report["lost_cues"]])
+    return f"{zlib.crc32(parts.encode('utf-8', 'surrogatepass')):08x}"
 
 
 def _last(root: OutputRoot) -> dict:
