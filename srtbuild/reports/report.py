@@ -305,8 +305,8 @@ def _write_reports(build: Run, warn: Callable[[str], None] = _print_warning) -> 
 
 def _page(root: OutputRoot, report: dict, got: Collected, rows: list[str], last: dict) -> str:
     """report.html, from the rows' briefs as the cache keeps them (no row decoded),
-    compared with the collection as the cache held it before this run; from the rows
-    themselves and the newest report in history when either is missing or damaged."""
+    compared with the collection as the cache held it before this run (without a cache:
+    with the newest report in history). From the rows themselves if a brief is damaged."""
     from srtbuild.reports.compare import compare
     from srtbuild.reports.html import html_report
 
@@ -318,7 +318,11 @@ def _page(root: OutputRoot, report: dict, got: Collected, rows: list[str], last:
             # the totals of both reports, they say what the whole comparison would.
             old = _outline(parse_briefs(got.before), last["run"].get("started"), last["totals"])
             new = _outline(parse_briefs(got.after), report["run"]["started"], report["totals"])
-            return html_report(report, compare(old, new), briefs=briefs, texts=texts)
+            diff = compare(old, new)
+        else:
+            diff = comparison(root, {**report, "files": [{"path": b[0], "status": b[1], "quality_after": b[5]}
+                                                          for b in briefs]})
+        return html_report(report, diff, briefs=briefs, texts=texts)
     except (ValueError, TypeError, IndexError, KeyError, AttributeError):
         pass  # a damaged cache (it is rebuilt on the next change): the page from the rows
     full = {**report, "files": json.loads("[" + ",".join(rows) + "]")}
