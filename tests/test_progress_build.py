@@ -24,6 +24,7 @@ from srtbuild.reports.display import cell_width
 ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ERASE = re.compile(r"\r(?:\x1b\[\d+A)?\x1b\[J")
 N = 24  # files of the long build: about 6 s at 2 workers, the ETA known after 3
+CUES = 6000  # in each: enough that the build outlasts the ETA's first 3 s with room to spare
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminals as on Linux")
 
 
@@ -31,8 +32,8 @@ linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-
 def long_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of a few seconds (more than the 3 the ETA waits for): many frames at a
     0.1 s redraw interval."""
-    files = {f"course/lecture_{i:02d}.srt": lecture(i, 4000) for i in range(N - 1)}
-    files["講義/第二章_量子力学入門.srt"] = lecture(99, 4000)
+    files = {f"course/lecture_{i:02d}.srt": lecture(i, CUES) for i in range(N - 1)}
+    files["講義/第二章_量子力学入門.srt"] = lecture(99, CUES)
     return make_repo(tmp_path_factory.mktemp("long") / "repo", files)
 
 
@@ -89,7 +90,7 @@ def test_a_terminal_shows_a_live_block_naming_the_files_in_progress(long_repo: P
     for f in blocks:
         assert all(cell_width(line) <= 79 for line in f), f
     joined = "\n".join("\n".join(f) for f in blocks)
-    assert re.search(r"  now:   (course/lecture_\d\d\.srt|講義/\S+) \(4,00\d cues\)", joined), joined
+    assert re.search(r"  now:   (course/lecture_\d\d\.srt|講義/\S+) \(6,00\d cues\)", joined), joined
     assert " | " in joined.split("now:")[-1].split("\n")[0] or "|" in joined  # two workers, two names
     for figure in ("% ", "files/min", "segments/s", "memory", "processes)", "ETA:", "done:",
                    "Ctrl+C stops after the files in progress; the next run resumes."):
@@ -139,7 +140,7 @@ def test_json_progress_lines_parse(long_repo: Path) -> None:
     kinds = [e["event"] for e in events]
     assert kinds[0] == "plan" and kinds[-1] == "end"
     assert kinds.count("start") == N and kinds.count("file") == N and "progress" in kinds
-    assert events[0]["files"] == N and events[0]["cues"] >= N * 4000
+    assert events[0]["files"] == N and events[0]["cues"] >= N * CUES
     assert {e["file"] for e in events if e["event"] == "file"} == {
         f"lectures/course/lecture_{i:02d}.srt" for i in range(N - 1)} | {"lectures/講義/第二章_量子力学入門.srt"}
     assert events[-1]["done"] == N and events[-1]["peak_memory_mb"] > 0
