@@ -316,7 +316,9 @@ def test_settings_are_found_from_the_input_folder_wherever_the_command_runs(tmp_
 def test_nothing_is_left_running_after_an_interrupted_parallel_run(tmp_path: Path) -> None:
     from bench.corpus import lecture
 
-    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 1500) for i in range(12)})
+    # Long enough (some 3 s at two workers) that the Ctrl-C a second in lands mid-run, not
+    # as the run ends: 1,500 cues a file were done in under a second once correction sped up.
+    repo = make_repo(tmp_path / "repo", {f"l{i:02d}.srt": lecture(i, 6000) for i in range(12)})
     os.mkfifo(repo / "lectures/fifo.srt")
     for _ in range(2):
         run = subprocess.Popen(build_cmd("batch", "lectures", "build", "-j", "2", "--force"), cwd=repo, env=ENV,
