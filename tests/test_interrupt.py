@@ -31,7 +31,7 @@ from srtbuild.engine.state import read_values
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
 
 FILES = 24
-CUES = 1500  # about a fifth of a second per file: a run lasts seconds, long enough to hit
+CUES = 3000  # about a fifth of a second per file: a run lasts seconds, long enough to hit
 
 
 def start(repo: Path, *extra: str) -> subprocess.Popen:
