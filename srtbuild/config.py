@@ -72,6 +72,12 @@ OUTPUT_FORMAT = {"bom": False, "crlf": False}
 REPORT = {"worst_files": 10, "history": 20, "csv_bom": True, "csv_delimiter": ","}
 # report.csv's delimiter: `,`, or what spreadsheets expect in many locales (`;`, a tab).
 CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(text: str) -> str | None:
+    """The delimiter `text` names (`tab` or `\\t` for a tab), None if none of CSV_DELIMITERS."""
+    value = "\t" if text in ("tab", "\\t") else text
+    return value if value in CSV_DELIMITERS else None
 # Past these a threshold is a mistake, not a guideline.
 QUALITY_MAXIMUM = {"max_cps": 1000, "max_line_length": 10_000, "max_lines": 1000, "min_duration_ms": 3_600_000,
                    "max_duration_ms": 3_600_000, "min_gap_ms": 60_000}
@@ -443,10 +449,10 @@ def parse_config(text: str, path: str, root: Path) -> Settings:
                 if name == "csv_bom":
                     val = checker.value((key, name), val, "bool")
                 elif name == "csv_delimiter":
-                    val = checker.value((key, name), val, "str")
-                    val = "\t" if val == "tab" else val  # as --csv-delimiter takes it
-                    if val not in CSV_DELIMITERS:
-                        checker.fail((key, name), f"expected one of ',', ';', tab or '|', got {_short(val)}")
+                    given_text = checker.value((key, name), val, "str")
+                    val = csv_delimiter(given_text)
+                    if val is None:
+                        checker.fail((key, name), f"expected one of ',', ';', tab or '|', got {_short(given_text)}")
                 else:
                     val = checker.value((key, name), val, "int")
                     if val < 0:

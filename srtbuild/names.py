@@ -103,3 +103,8 @@ def source_folder(metrics: str) -> str | None:
                 return None
         parts.append(part)
     return "/".join(parts)
+
+
+def within(path: str, folder: str) -> bool:
+    """`path` is `folder` or lies below it (also when `folder` is the root, `/`)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, TextIO
 
-from srtbuild.config import CSV_DELIMITERS, EXPORT_FORMATS, Settings, find_config, load_settings
+from srtbuild.config import EXPORT_FORMATS, Settings, csv_delimiter, find_config, load_settings
 from srtbuild.confined import OutputRoot
 from srtbuild.engine.isolation import stopping
 from srtbuild.engine.throttle import begin_drain, draining
@@ -103,8 +103,8 @@ def make_build(opts: BatchOptions) -> Build:
     if opts.csv_bom is not None:  # the report's settings: rebuild nothing either
         settings.report["csv_bom"] = opts.csv_bom
     if opts.csv_delimiter is not None:
-        delimiter = "\t" if opts.csv_delimiter in ("tab", "\\t") else opts.csv_delimiter
-        if delimiter not in CSV_DELIMITERS:
+        delimiter = csv_delimiter(opts.csv_delimiter)
+        if delimiter is None:
             raise UsageError(f"--csv-delimiter: expected one of , ; tab |, got {opts.csv_delimiter!r}")
         settings.report["csv_delimiter"] = delimiter
     # Paths in the state are relative to the folder of the srtbuild.yaml in use, or to the
@@ -257,19 +257,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
                                        build.shown(build.where.output)) from None
         if options.export_report:
             export = export_text(root.path, options.export_format, build.settings.report)
-        fmt = "text"
         if opts.format != "text":
-            from srtbuild.reports.export import ci_text
-            from srtbuild.reports.ci import pick_format
-
-            fmt = pick_format(opts.format)
-            if fmt == "text" and opts.format_output:
-                _say(build, "srtbuild: warning: --format auto: not under GitHub Actions or GitLab CI, so nothing is "
-                            f"written to {opts.format_output}", "warning")
-        if fmt != "text":
-            ci = ci_text(root.path, fmt, build.cwd, opts.annotate == "warnings",
-                         os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None,
-                         lambda w: _say(build, f"srtbuild: warning: {w}", "warning"))
+            ci = _ci_output(build, opts, root.path)
     finally:
         end_children(already)
         if adopting:
@@ -291,6 +280,22 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None) -> int:
             os._exit(code)
         return code
     return _exit_code(code, brief, opts.fail_on)
+
+
+def _ci_output(build: Build, opts: BatchOptions, out_root: str) -> str | None:
+    """What --format asks for, made from the written report (None when `auto` finds no CI)."""
+    from srtbuild.reports.ci import pick_format
+    from srtbuild.reports.export import ci_text
+
+    fmt = pick_format(opts.format)
+    if fmt == "text":
+        if opts.format_output:
+            _say(build, "srtbuild: warning: --format auto: not under GitHub Actions or GitLab CI, so nothing is "
+                        f"written to {opts.format_output}", "warning")
+        return None
+    return ci_text(out_root, fmt, build.cwd, opts.annotate == "warnings",
+                   os.environ.get("GITHUB_STEP_SUMMARY") if fmt == "github" else None,
+                   lambda w: _say(build, f"srtbuild: warning: {w}", "warning"))
 
 
 def _say(build: Build, text: str, event: str = "message") -> None:

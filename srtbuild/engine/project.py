@@ -21,7 +21,7 @@ from srtbuild.engine.discovery import (
     matches,
 )
 from srtbuild.errors import UsageError
-from srtbuild.names import STATE_DIR, escape_name
+from srtbuild.names import STATE_DIR, escape_name, within
 from srtbuild.processes import available_cpus, machine_memory_mb
 from srtbuild.reports.report import Run
 from srtbuild.reports.rows import Wanted
@@ -121,13 +121,13 @@ class Build:
         settings = self.settings
         read = {os.path.realpath(os.path.join(settings.root, os.path.basename(settings.path)))} if settings.path else set()
         read |= {os.path.realpath(g) for g in settings.glossary_files}
-        if _within(real, out):
+        if within(real, out):
             why = "it is inside the output folder, which holds only what srtbuild makes"
         elif real in read:
             why = "it is a settings file this build reads"
         elif real.endswith(".py"):
             why = "it is Python code (the dodo.py that runs this build, say)"
-        elif _within(real, source_root) and (
+        elif within(real, source_root) and (
                 matches(self.patterns, os.path.relpath(real, source_root).replace(os.sep, "/"))
                 or real in {os.path.realpath(self.where.absolute(src.source)) for src in self.sources}):
             why = "it is a source, or would be taken for one"
@@ -181,11 +181,6 @@ def shown(where: Layout, path: str, cwd: str | None = None) -> str:
     return escape_name(rel if full != cwd else ".")
 
 
-def _within(path: str, folder: str) -> bool:
-    """`path` is `folder` or lies below it (also when `folder` is the root, `/`)."""
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def _relative(base: Path, path: Path) -> str:
     try:
         return os.path.relpath(path, base)
@@ -216,12 +211,12 @@ def plan(
     real_out = os.path.realpath(where.absolute(where.output))
     if os.path.exists(real_out) and not os.path.isdir(real_out):
         raise UsageError(f"{shown(where, where.output)}: the output folder is a file")
-    if _within(real_in, real_out) or contains(real_out, real_in):
+    if within(real_in, real_out) or contains(real_out, real_in):
         # Outputs mirror sources by name: they would overwrite them.
         raise UsageError(f"{shown(where, where.output)}: the output folder must not be (or contain) "
                          f"the input folder {shown(where, where.input)}")
     patterns = patterns if patterns else settings.patterns
-    if real_out != real_in and (_within(real_out, real_in) or contains(real_in, real_out)):
+    if real_out != real_in and (within(real_out, real_in) or contains(real_in, real_out)):
         _check_output_inside_input(where, patterns)
     found = discover(where, patterns, settings.recursive if recursive is None else recursive,
                      settings.exclude if exclude is None else exclude)

@@ -80,7 +80,7 @@ def load_cache(root: OutputRoot, cache: str, warnings: list[str]) -> tuple[dict[
         need(type(size) is int and 0 <= size <= len(rest))
         rows = split_rows(rest[:size])
         need(rows is not None)
-        # The briefs of report.html: decoded and checked when a page is made (srtbuild.reports.html).
+        # The briefs of report.html: decoded and checked when a page is made (rows.parse_briefs).
         briefs = str(rest[size:], "utf-8").split("\n")
         need(len(briefs) == len(rows) + 1 and briefs[-1] == "")
         folders = {}

@@ -2,9 +2,8 @@
 
 Each format is made from the run's report.json after the run: its failed files (and,
 with `--annotate warnings`, every file's findings: the first warnings of each file, with
-their source lines), named by their path from the repository root, the folder of the
-srtbuild.yaml in use (else the current folder), so that GitHub and GitLab put them on
-the right file of a pull request.
+their source lines), named by their real path from the repository root (see
+`repo_prefix`), so that GitHub and GitLab put them on the right file of a pull request.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from srtbuild.names import unescape_name
+from srtbuild.names import unescape_name, within
 
 # GitHub shows 10 annotations of each kind a step; more are dropped without a word.
 GITHUB_SHOWN = 10
@@ -30,7 +29,7 @@ class Finding(NamedTuple):
     message: str
 
 
-def pick_format(fmt: str, env: dict[str, str] | os._Environ = os.environ) -> str:
+def pick_format(fmt: str, env: Mapping[str, str] = os.environ) -> str:
     """`auto`: github under GitHub Actions, gitlab under GitLab CI, else text."""
     if fmt != "auto":
         return fmt
@@ -51,13 +50,9 @@ def repo_prefix(report: dict, cwd: str, env: Mapping[str, str] = os.environ) -> 
     # Resolved as the input is (a checkout reached through a link must still hold it).
     roots = [os.path.realpath(r) if r else None for r in (env.get("GITHUB_WORKSPACE"), env.get("CI_PROJECT_DIR"))]
     roots += [os.path.dirname(_real(config)) if config else None, cwd]
-    root = next(os.path.abspath(r) for r in roots if r and (r == cwd or _within(source, os.path.abspath(r))))
+    root = next(os.path.abspath(r) for r in roots if r and (r == cwd or within(source, os.path.abspath(r))))
     rel = os.path.relpath(source, root).replace(os.sep, "/")
     return "" if rel == "." else rel + "/"
-
-
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _real(shown: str) -> str:

@@ -15,19 +15,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
 from srtbuild.reports import charts
-from srtbuild.reports.rows import brief
+from srtbuild.reports.rows import brief, figure
 
 # The page's style and script, files of the package (page.js: ASCII only, its hash is the
 # Content-Security-Policy's; every text goes in by textContent).
 _HERE = Path(__file__).resolve().parent
 CSS = (_HERE / "page.css").read_text(encoding="utf-8")
 SCRIPT = (_HERE / "page.js").read_text(encoding="ascii")
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{base64.b64encode(hashlib.sha256(SCRIPT.encode('ascii')).digest()).decode('ascii')}'")
 
 PAGE = 500  # rows the script adds per "show more"
 LISTED = 1000  # paths shown per comparison list; `srtbuild compare` lists them all
@@ -54,13 +55,6 @@ class Row(NamedTuple):
 
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
-
-
-def _num(x: object) -> float | None:
-    """A number, or None: bools, NaN, infinities and text from a damaged report are not."""
-    if type(x) is int or (type(x) is float and math.isfinite(x)):  # type(True) is bool, not int
-        return x
-    return None
 
 
 def _from_brief(b: list) -> Row:
@@ -157,7 +151,7 @@ def _dict(x: object) -> dict:
 
 
 def _plain(x: object) -> str:
-    v = _num(x)
+    v = figure(x)
     return DASH if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
 
 
@@ -165,7 +159,7 @@ def _head(report: dict, rows: list[list]) -> str:
     run, t = _dict(report.get("run")), _dict(report.get("totals"))
 
     def n(key: str, fallback: float | None = None) -> float | None:
-        v = _num(t.get(key))
+        v = figure(t.get(key))
         return fallback if v is None else v
 
     failed = n("failed", sum(b[1] == "failed" for b in rows))
@@ -183,9 +177,9 @@ def _head(report: dict, rows: list[list]) -> str:
     card_html = "".join(f'<div class="card {cls}"><span>{_e(label)}</span><b>{value}</b>'
                         f"<small>{_e(sub)}</small></div>" for label, value, sub, cls in cards)
     meta = [f"finished {_e(_when(run.get('finished')))}", f"srtbuild {_e(run.get('srtbuild_version') or '?')}"]
-    if (took := _num(run.get("duration_s"))) is not None:
+    if (took := figure(run.get("duration_s"))) is not None:
         meta.append(f"took {took:,.1f} s")
-    if workers := _num(run.get("parallel")):
+    if workers := figure(run.get("parallel")):
         meta.append(f"{_int(workers)} worker{'s' if workers != 1 else ''}")
     return (f'<header><h1>Subtitle build report</h1><p class="run"><code>{_e(run.get("input") or "?")}</code> '
             f'{ARROW} <code>{_e(run.get("output") or "?")}</code></p><p class="muted">{DOT.join(meta)}</p></header>'
@@ -230,8 +224,8 @@ def _comparison(diff: dict | None) -> str:
     lists = {k: [str(p) for p in diff.get(k) or []] for k in ("added", "removed", "newly_failed", "fixed")}
     totals = _dict(diff.get("totals"))
     quality = _dict(totals.get("quality_after"))
-    change = _num(quality.get("change"))
-    shift = f"{_q(_num(quality.get('old')))} {ARROW} {_q(_num(quality.get('new')))}"
+    change = figure(quality.get("change"))
+    shift = f"{_q(figure(quality.get('old')))} {ARROW} {_q(figure(quality.get('new')))}"
     trend = ("mean quality after correction " + (f"{shift}" if change is None else "unchanged" if not change else
                                                  f"{'up' if change > 0 else 'down'} {abs(change):.2f} ({shift})"))
     chips = [(f"{len(lists['added']):,} added", ""), (f"{len(lists['removed']):,} removed", ""),
@@ -241,14 +235,14 @@ def _comparison(diff: dict | None) -> str:
     sums = []
     for key, v in totals.items():
         v = _dict(v)
-        delta = _num(v.get("change"))
+        delta = figure(v.get("change"))
         sums.append(f'<tr><td>{_e(str(key).replace("_", " "))}</td><td{NUMBER}>{_plain(v.get("old"))}</td>'
                     f'<td{NUMBER}>{_plain(v.get("new"))}</td><td class="n {_tone(key, delta)}">'
                     f'{DASH if delta is None else f"{delta:+,g}"}</td></tr>')
-    moved = sorted((c for c in diff.get("changed") or [] if isinstance(c, dict) and _num(c.get("change"))),
+    moved = sorted((c for c in diff.get("changed") or [] if isinstance(c, dict) and figure(c.get("change"))),
                    key=lambda c: (c["change"], str(c.get("path"))))[:20]
-    drops = [f'<tr><td>{_e(c.get("path"))}</td><td{NUMBER}>{_q(_num(c.get("old_quality")))}</td>'
-             f'<td{NUMBER}>{_q(_num(c.get("new_quality")))}</td>'
+    drops = [f'<tr><td>{_e(c.get("path"))}</td><td{NUMBER}>{_q(figure(c.get("old_quality")))}</td>'
+             f'<td{NUMBER}>{_q(figure(c.get("new_quality")))}</td>'
              f'<td class="n {_tone("quality_after", c["change"])}">{c["change"]:+.1f}</td></tr>' for c in moved]
     return (f'<section>{title}<p class="muted">previous run started {_e(_when(diff.get("old")))}</p>'
             '<ul class="chips">' + "".join(f'<li class="{cls}">{_e(text)}</li>' for text, cls in chips) + "</ul>"
@@ -265,7 +259,7 @@ def _problems(report: dict, rows: list[list]) -> str:
     outputs removed with their sources. Failed files are rows of their own."""
     paths = {b[0] for b in rows}
     errors = [e for e in report.get("errors") or [] if isinstance(e, dict) and str(e.get("path")) not in paths]
-    lost = sum(_num(x.get("cues_dropped")) or 0 for x in report.get("lost_cues") or [] if isinstance(x, dict))
+    lost = sum(figure(x.get("cues_dropped")) or 0 for x in report.get("lost_cues") or [] if isinstance(x, dict))
     removed = [str(p) for p in report.get("removed") or []]
     parts = []
     if errors:
@@ -294,7 +288,7 @@ def _charts(report: dict, rows: list[list]) -> str:
         ("Quality before and after", charts.quality_histogram([b[4] for b in rows if b[4] is not None],
                                                               [b[5] for b in rows if b[5] is not None])),
         ("Lowest quality after correction", charts.worst_files([(path, before, after) for after, path, before in worst])),
-        ("Corrections by rule", charts.rule_bars({str(k): v for k, v in by_rule.items() if _num(v)})),
+        ("Corrections by rule", charts.rule_bars({str(k): v for k, v in by_rule.items() if figure(v)})),
         ("Checks still failing after correction", charts.failing_checks(checks)),
         ("Processing time per file", charts.time_histogram([b[7] for b in rows if b[7] is not None])),
     ]
@@ -346,11 +340,9 @@ def html_report(report: dict, comparison: dict | None = None, detailed: int = 50
     rows = [briefs[i] for i in order]
     texts = [texts[i] for i in order] if texts is not None else None
     run = _dict(report.get("run"))
-    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
     page = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
             '<meta name="color-scheme" content="light dark">'
             f'<title>srtbuild report: {_e(run.get("input") or "")}</title>'
             f"<style>{CSS}{charts.CHART_CSS}</style></head>\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from srtbuild.reports.rows import ranked
+
 MAX_LISTED = 50  # failures and changed files listed; a step summary holds at most 1 MiB
 
 
@@ -32,8 +34,8 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
 
 
 def _checks(row: dict) -> str:
-    failing = [(k, n) for k, n in (row.get("checks_after") or {}).items() if n]
-    return ", ".join(f"{k} {n}" for k, n in sorted(failing, key=lambda kv: (-kv[1], kv[0]))) or "-"
+    failing = ranked(row.get("checks_after"))
+    return ", ".join(f"{k} {n}" for k, n in zip(failing[::2], failing[1::2])) or "-"
 
 
 def _arrow(before: Any, after: Any) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from types import ModuleType
+from typing import Any
 
 from srtbuild.compiled import load
 
@@ -38,7 +39,7 @@ def rows_ok_py(text: str) -> bool:
     if not text.endswith("\n"):
         return False
     try:  # a line at a time: one object a line, as the compiled check holds them
-        rows = [json.loads(line, parse_constant=_refuse) for line in text[:-1].split("\n")]
+        rows = [strict_loads(line) for line in text[:-1].split("\n")]
     except (ValueError, RecursionError):
         return False
     return all(type(row) is dict and _within(row, 1) for row in rows)
@@ -58,6 +59,12 @@ def _within(container: dict | list, depth: int) -> bool:
         if kind not in (dict, list) or depth >= MAX_DEPTH or not _within(value, depth + 1):
             return False
     return True
+
+
+def strict_loads(text: str) -> Any:
+    """json.loads of JSON itself: NaN and the infinities, which Python also reads, are a
+    ValueError (written back out they would not be JSON)."""
+    return json.loads(text, parse_constant=_refuse)
 
 
 def _refuse(name: str) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from srtbuild.quality import CHECKS
+from srtbuild.reports.rowcheck import strict_loads
 from srtbuild.rules.registry import DEFAULT_PIPELINE
 
 ROW_FIELDS = (
@@ -75,13 +76,13 @@ def brief(row: dict) -> list:
     error = None
     if isinstance(err, dict) or get("status") == "failed":
         err = err if isinstance(err, dict) else {}
-        error = [str(err.get("message") or "unknown error"), _figure(err.get("line"))]
+        error = [str(err.get("message") or "unknown error"), figure(err.get("line"))]
     found = [y for f in (get("findings") or []) if isinstance(f, dict)
-             for y in (_figure(f.get("line")), str(f.get("source") or "warning"), _clip(str(f.get("message") or "")))]
-    return [str(get("path") or "(no path)"), str(get("status") or "unknown"), _figure(get("segments")),
-            _figure(get("corrections")), _figure(get("quality_before")), _figure(get("quality_after")),
-            _ranked(get("checks_after")), _figure(get("processing_time_s")), _ranked(get("corrections_by_rule")),
-            found, _figure(get("warnings")) or 0, error, _figure(get("cues_dropped")) or 0]
+             for y in (figure(f.get("line")), str(f.get("source") or "warning"), _clip(str(f.get("message") or "")))]
+    return [str(get("path") or "(no path)"), str(get("status") or "unknown"), figure(get("segments")),
+            figure(get("corrections")), figure(get("quality_before")), figure(get("quality_after")),
+            ranked(get("checks_after")), figure(get("processing_time_s")), ranked(get("corrections_by_rule")),
+            found, figure(get("warnings")) or 0, error, figure(get("cues_dropped")) or 0]
 
 
 BRIEF_MESSAGE = 100  # characters of a finding's message in a brief: a page of 10,000 files stays small
@@ -94,7 +95,7 @@ def _clip(text: str) -> str:
 def parse_briefs(texts: list[str]) -> list[list]:
     """The lists of the briefs' JSON `texts` (as the cache keeps them); ValueError if one
     is not a brief srtbuild makes (the cache is a file anyone can edit)."""
-    lists = json.loads("[" + ",".join(texts) + "]", parse_constant=_refuse)
+    lists = strict_loads("[" + ",".join(texts) + "]")
     if len(lists) != len(texts) or not all(map(_brief_ok, lists)):
         raise ValueError("a brief that srtbuild did not make")
     return lists
@@ -115,18 +116,14 @@ def _brief_ok(b: object) -> bool:
 _NUMBERS = frozenset({int, float})
 
 
-def _refuse(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _figure(x: object) -> int | float | None:
-    """A number, or None: bools, NaN, infinities and text are not."""
+def figure(x: object) -> int | float | None:
+    """A number, or None: bools, NaN, infinities and text (of a damaged report) are not."""
     return x if type(x) is int or (type(x) is float and abs(x) < float("inf")) else None
 
 
-def _ranked(x: object) -> list:
+def ranked(x: object) -> list:
     """A dict of counts as a flat list, name, count, ...: the positive ones, most first."""
-    counts = [(str(k), n) for k, v in (x.items() if isinstance(x, dict) else ()) if (n := _figure(v))]
+    counts = [(str(k), n) for k, v in (x.items() if isinstance(x, dict) else ()) if (n := figure(v))]
     return [y for kv in sorted((kv for kv in counts if kv[1] > 0), key=lambda kv: (-kv[1], kv[0])) for y in kv]
 
 
@@ -184,8 +181,7 @@ def row_from_sidecar(name: str, output: str, sidecar: dict) -> dict:
     row["warnings"] = total if _count(total) else len(warnings or [])
     row["findings"] = [_finding(w) for w in (warnings or [])[:MAX_FINDINGS]]
     err = row["error"]
-    need(err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
-                          and (err.get("line") is None or _count(err.get("line")))))
+    need(_error_ok(err))
     if err is not None and not err["message"].isprintable():  # shown on terminals and in CSV
         row["error"] = {"message": printable(err["message"]), "line": err.get("line")}
     need(row["encoding"] is None or isinstance(row["encoding"], str))
@@ -203,9 +199,7 @@ def cached_row(entry: Entry, target: Wanted) -> dict | None:
               and isinstance(row.get("findings"), list) and len(row["findings"]) <= MAX_FINDINGS)
         for f in row["findings"]:
             need(_finding(f) == f)
-        err = row.get("error")
-        need(err is None or (type(err) is dict and isinstance(err.get("message"), str)
-                              and (err.get("line") is None or _count(err.get("line")))))
+        need(_error_ok(row.get("error")))
         return row
     except (ValueError, TypeError, AttributeError, RecursionError):
         return None
@@ -214,6 +208,11 @@ def cached_row(entry: Entry, target: Wanted) -> dict | None:
 _COUNTED = ("segments", "cues_dropped", "corrections", "size_bytes", "warnings")
 _SCORED = ("quality_before", "quality_after", "processing_time_s")
 _BY_NAME = ("corrections_by_rule", "checks_before", "checks_after")
+
+
+def _error_ok(err: Any) -> bool:
+    return err is None or (isinstance(err, dict) and isinstance(err.get("message"), str)
+                           and (err.get("line") is None or _count(err.get("line"))))
 
 
 def _finding(w: Any) -> dict:
@@ -365,6 +364,7 @@ class Wanted(NamedTuple):
     name: str
     rel: str
     output: str
+
 
 def need(ok: bool) -> None:
     """ValueError unless `ok`: what a damaged sidecar or cache raises."""
